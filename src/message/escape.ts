@@ -1,0 +1,50 @@
+// Making control characters visible in line-oriented output, so that nothing a sender writes
+// can forge a second log line or drive a terminal that displays the file.
+//
+// Convention (rsyslog's, so existing tooling reads it): each byte 0x00-0x1F and 0x7F becomes '#'
+// followed by its three-digit octal code: LF -> #012, TAB -> #011, ESC -> #033. Bytes >= 0x80
+// are copied unchanged (UTF-8 text stays readable). A literal '#' is not escaped, so the
+// transformation is not reversible; it is meant for reading, and `raw` or `json` output keeps
+// the exact bytes.
+
+import type { ByteWriter } from './byte-writer.js'
+
+export function isControl (byte: number): boolean { return byte < 0x20 || byte === 0x7f }
+
+function writeEscape (out: ByteWriter, byte: number): void {
+  out.byte(0x23)
+  out.byte(0x30 + (byte >> 6))
+  out.byte(0x30 + ((byte >> 3) & 7))
+  out.byte(0x30 + (byte & 7))
+}
+
+/** Copies bytes start..end of `source`, escaping control characters. */
+export function writeEscapedBytes (out: ByteWriter, source: Buffer, start: number, end: number): void {
+  let run = start
+  for (let p = start; p < end; p++) {
+    const b = source[p]!
+    if (b < 0x20 || b === 0x7f) {
+      out.bytes(source, run, p)
+      writeEscape(out, b)
+      run = p + 1
+    }
+  }
+  out.bytes(source, run, end)
+}
+
+/** Writes a header string as UTF-8, escaping control characters. */
+export function writeEscapedText (out: ByteWriter, text: string): void {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x20 || c === 0x7f) {
+      out.utf8(text.slice(0, i))
+      for (let j = i; j < text.length; j++) {
+        const d = text.charCodeAt(j)
+        if (d < 0x20 || d === 0x7f) writeEscape(out, d)
+        else out.utf8(text[j]!)
+      }
+      return
+    }
+  }
+  out.utf8(text)
+}
