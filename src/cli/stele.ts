@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// The `stele` command: one executable, a subcommand per tool.
+
+import { runParse, PARSE_HELP } from './parse-command.js'
+import { VERSION } from './version.js'
+
+const HELP = `stele ${VERSION}: a syslog system that never loses a message, and proves it
+
+Usage: stele COMMAND [options]
+
+Commands:
+  parse     read syslog messages from files or stdin and print them as json, iso, rfc5424, ...
+
+Options:
+  -h, --help       show this help (stele COMMAND --help for a command's options)
+  -V, --version    print the version
+
+The daemon (stele run), stele send, stele check and stele verify are being built; see README.md.
+`
+
+const commands: Record<string, { run: (argv: string[]) => Promise<number>, help: string }> = {
+  parse: { run: runParse, help: PARSE_HELP }
+}
+
+async function main (argv: string[]): Promise<number> {
+  const [first, ...rest] = argv
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    const topic = first === 'help' ? rest[0] : undefined
+    process.stdout.write(topic !== undefined && commands[topic] !== undefined ? commands[topic].help : HELP)
+    return 0
+  }
+  if (first === '-V' || first === '--version') {
+    process.stdout.write(`${VERSION}\n`)
+    return 0
+  }
+  const command = commands[first]
+  if (command === undefined) {
+    process.stderr.write(`stele: unknown command "${first}"; see stele --help\n`)
+    return 2
+  }
+  try {
+    return await command.run(rest)
+  } catch (err) {
+    // parseArgs reports unknown or malformed options by throwing; show them as usage errors.
+    process.stderr.write(`stele ${first}: ${(err as Error).message}\n`)
+    return 2
+  }
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code }, (err: unknown) => {
+  process.stderr.write(`stele: ${(err as Error).stack ?? String(err)}\n`)
+  process.exitCode = 1
+})
