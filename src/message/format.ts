@@ -3,7 +3,7 @@
 //   rfc5424      <PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD] MSG          (RFC 5424 §6)
 //   rfc3164      <PRI>Mmm dd hh:mm:ss HOST TAG[PID]: MSG                 (RFC 3164 §4.1, local time)
 //   iso          2026-11-22T10:00:00.123Z host app[pid]: [SD] msg        (default for files; UTC, ms)
-//   traditional  Nov 22 10:00:00 host app[pid]: msg                      (local time)
+//   traditional  Nov 22 10:00:00 host app[pid]: [SD] msg                 (local time)
 //   json         one object per line with every field
 //   raw          the bytes as received
 //
@@ -18,7 +18,7 @@
 import { ByteWriter } from './byte-writer.js'
 import { writeEscapedBytes, writeEscapedText } from './escape.js'
 import { BsdTimeWriter, IsoUtcWriter, Rfc3339Writer } from './format-time.js'
-import type { SdElement, SyslogMessage, SyslogTimestamp } from './model.js'
+import { MAX_APP_NAME, MAX_HOSTNAME, MAX_MSGID, MAX_PROCID, MAX_SD_NAME, type SdElement, type SyslogMessage, type SyslogTimestamp } from './model.js'
 import { utf8Boundary } from './parse-common.js'
 import { timeZone, TimeZone } from './time-zone.js'
 import { writeJson } from './format-json.js'
@@ -49,11 +49,6 @@ export interface Formatter {
 }
 
 const LF = 0x0a
-const MAX_HOSTNAME = 255
-const MAX_APP_NAME = 48
-const MAX_PROCID = 128
-const MAX_MSGID = 32
-const MAX_SD_NAME = 32
 
 export function createFormatter (format: OutputFormat, options: FormatOptions = {}): Formatter {
   return new RecordFormatter(format, options)
@@ -110,8 +105,8 @@ class RecordFormatter implements Formatter {
   #record (msg: SyslogMessage, out: ByteWriter, body: Buffer, start: number, end: number): void {
     const recordStart = out.length
     switch (this.format) {
-      case 'iso': this.#isoHeader(msg, out); break
-      case 'traditional': this.#traditionalHeader(msg, out); break
+      case 'iso': this.#lineHeader(msg, out, false); break
+      case 'traditional': this.#lineHeader(msg, out, true); break
       case 'rfc3164': this.#rfc3164Header(msg, out); break
       case 'rfc5424': this.#rfc5424Header(msg, out, start < end || msg.bom); break
       default: break // raw: no header
@@ -135,9 +130,14 @@ class RecordFormatter implements Formatter {
     return msg.hostname === null || msg.hostname === '' ? this.#hostname : msg.hostname
   }
 
-  /** `TIME HOST APP[PID]: [SD] ` — OpenBSD syslogd -Z layout, plus SD so none is lost. */
-  #isoHeader (msg: SyslogMessage, out: ByteWriter): void {
-    this.#iso.write(out, msg.timestamp?.epochMs ?? msg.receivedAt)
+  /**
+   * `TIME HOST APP[PID]: [SD] `: OpenBSD syslogd's layout (-Z for iso), plus the structured
+   * data, so that a file keeps every field a sender gave.
+   */
+  #lineHeader (msg: SyslogMessage, out: ByteWriter, bsdTime: boolean): void {
+    const epochMs = msg.timestamp?.epochMs ?? msg.receivedAt
+    if (bsdTime) this.#bsd.write(out, epochMs)
+    else this.#iso.write(out, epochMs)
     out.byte(0x20)
     writeEscapedText(out, this.#hostOf(msg))
     out.byte(0x20)
@@ -146,14 +146,6 @@ class RecordFormatter implements Formatter {
       writeStructuredData(out, msg.structuredData, this.#newline !== 'keep')
       out.byte(0x20)
     }
-  }
-
-  #traditionalHeader (msg: SyslogMessage, out: ByteWriter): void {
-    this.#bsd.write(out, msg.timestamp?.epochMs ?? msg.receivedAt)
-    out.byte(0x20)
-    writeEscapedText(out, this.#hostOf(msg))
-    out.byte(0x20)
-    this.#tag(msg, out)
   }
 
   /** "app[pid]: " with the fields made safe; nothing when there is no app name. */

@@ -53,6 +53,13 @@ export interface SyslogTimestamp {
   readonly offsetMinutes: number
 }
 
+// RFC 5424 §6 field length limits, in bytes (all of these fields are ASCII).
+export const MAX_HOSTNAME = 255
+export const MAX_APP_NAME = 48
+export const MAX_PROCID = 128
+export const MAX_MSGID = 32
+export const MAX_SD_NAME = 32
+
 export const EMPTY_SD: readonly SdElement[] = Object.freeze([])
 export const EMPTY_PROBLEMS: readonly ParseProblem[] = Object.freeze([])
 const EMPTY_BUFFER = Buffer.alloc(0)

@@ -6,7 +6,7 @@
 // reported and parsing goes on; a malformed STRUCTURED-DATA keeps the elements read so far and
 // the rest of the bytes become MSG.
 
-import type { SdElement, SdParam, SyslogMessage } from './model.js'
+import { MAX_APP_NAME, MAX_HOSTNAME, MAX_MSGID, MAX_PROCID, MAX_SD_NAME, type SdElement, type SdParam, type SyslogMessage } from './model.js'
 import { readRfc3339, timestampRead } from './timestamp.js'
 import { fieldText } from './field-text.js'
 import { addProblem, finishBody } from './parse-common.js'
@@ -15,11 +15,6 @@ import type { ParseContext } from './parse.js'
 const SP = 0x20
 const NIL = 0x2d
 
-const MAX_HOSTNAME = 255
-const MAX_APP_NAME = 48
-const MAX_PROCID = 128
-const MAX_MSGID = 32
-const MAX_SD_NAME = 32
 
 // Scratch results of readToken(), shared to avoid an object per field.
 let tokenEnd = 0
@@ -71,22 +66,14 @@ export function parse5424 (msg: SyslogMessage, buf: Buffer, start: number, end: 
   }
 
   // HOSTNAME, APP-NAME, PROCID, MSGID: SP-separated tokens.
-  if ((p = nextField(msg, buf, p, end, 'HOSTNAME', strict)) < 0) return
-  msg.hostname = headerField(msg, buf, p, end, 'HOSTNAME', MAX_HOSTNAME, strict)
-  if (strict && msg.problems.length > 0) return finishBody(msg, buf, p, end)
-  p = tokenEnd
-  if ((p = nextField(msg, buf, p, end, 'APP-NAME', strict)) < 0) return
-  msg.appName = headerField(msg, buf, p, end, 'APP-NAME', MAX_APP_NAME, strict)
-  if (strict && msg.problems.length > 0) return finishBody(msg, buf, p, end)
-  p = tokenEnd
-  if ((p = nextField(msg, buf, p, end, 'PROCID', strict)) < 0) return
-  msg.procId = headerField(msg, buf, p, end, 'PROCID', MAX_PROCID, strict)
-  if (strict && msg.problems.length > 0) return finishBody(msg, buf, p, end)
-  p = tokenEnd
-  if ((p = nextField(msg, buf, p, end, 'MSGID', strict)) < 0) return
-  msg.msgId = headerField(msg, buf, p, end, 'MSGID', MAX_MSGID, strict)
-  if (strict && msg.problems.length > 0) return finishBody(msg, buf, p, end)
-  p = tokenEnd
+  if ((p = readField(msg, buf, p, end, 'HOSTNAME', MAX_HOSTNAME, strict)) < 0) return
+  msg.hostname = fieldValue
+  if ((p = readField(msg, buf, p, end, 'APP-NAME', MAX_APP_NAME, strict)) < 0) return
+  msg.appName = fieldValue
+  if ((p = readField(msg, buf, p, end, 'PROCID', MAX_PROCID, strict)) < 0) return
+  msg.procId = fieldValue
+  if ((p = readField(msg, buf, p, end, 'MSGID', MAX_MSGID, strict)) < 0) return
+  msg.msgId = fieldValue
   if ((p = nextField(msg, buf, p, end, 'STRUCTURED-DATA', strict)) < 0) return
 
   // STRUCTURED-DATA
@@ -131,16 +118,28 @@ function missing (msg: SyslogMessage, buf: Buffer, name: string, p: number, end:
   finishBody(msg, buf, end, end)
 }
 
-/** Reads a header field at p (NILVALUE -> null); leaves its end in tokenEnd. */
-function headerField (msg: SyslogMessage, buf: Buffer, p: number, end: number, name: string, max: number, strict: boolean): string | null {
+let fieldValue: string | null = null
+
+/**
+ * Reads the header field after the SP at p into fieldValue (NILVALUE -> null) and returns the
+ * offset after it, or -1 when the message was finished: it ended, or strict mode met a violation.
+ */
+function readField (msg: SyslogMessage, buf: Buffer, p: number, end: number, name: string, max: number, strict: boolean): number {
+  if ((p = nextField(msg, buf, p, end, name, strict)) < 0) return -1
   readToken(buf, p, end)
   const length = tokenEnd - p
-  if (length === 1 && buf[p] === NIL) return null
-  const text = fieldText(buf, p, tokenEnd, tokenNonAscii)
-  if (tokenBad) addProblem(msg, 'bad-field', p, `${name} "${text}" has characters outside PRINTUSASCII`)
+  if (length === 1 && buf[p] === NIL) {
+    fieldValue = null
+    return tokenEnd
+  }
+  fieldValue = fieldText(buf, p, tokenEnd, tokenNonAscii)
+  if (tokenBad) addProblem(msg, 'bad-field', p, `${name} "${fieldValue}" has characters outside PRINTUSASCII`)
   else if (length > max) addProblem(msg, 'field-too-long', p, `${name} is ${length} bytes; RFC 5424 allows ${max}`)
-  if (strict && msg.problems.length > 0) tokenEnd = p
-  return text
+  if (strict && msg.problems.length > 0) {
+    finishBody(msg, buf, p, end)
+    return -1
+  }
+  return tokenEnd
 }
 
 /**

@@ -21,6 +21,7 @@ test('format: traditional is BSD time in the configured zone', () => {
   const msg = p('<13>1 2026-11-02T10:00:00.123Z web1 cron - - - job ran')
   assert.equal(fmt(msg, 'traditional'), 'Nov  2 10:00:00 web1 cron: job ran\n')
   assert.equal(fmt(msg, 'traditional', { timeZone: 'Europe/Berlin' }), 'Nov  2 11:00:00 web1 cron: job ran\n')
+  assert.equal(fmt(sample(), 'traditional'), 'Nov 22 10:00:00 web1 nginx[4242]: [req@32473 id="7" path="/a\\"b"] GET / 200\n')
 })
 
 test('format: rfc3164 wire format', () => {
