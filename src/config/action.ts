@@ -1,0 +1,180 @@
+// The action half of a rule line: where matching messages go, and its key=value options.
+//
+//   /var/log/messages   -/var/log/messages   ./log/x (relative: against the config's directory)
+//   /dev/stdout         |/run/stele.fifo     @host  @host:port  @[::1]:514  @udp://h:p  @tcp://h:p  @@h:p
+//   *                   root,admin           (users: accepted, delivered nowhere, with a warning)
+
+import { resolve } from 'node:path'
+import { OUTPUT_FORMATS, type NewlinePolicy, type OutputFormat } from '../message/format.js'
+import { parseHostPort } from './address.js'
+import type { Report } from './problems.js'
+import type { ActionConfig, FileAction, ForwardAction, PipeAction } from './schema.js'
+import { parseChoice, parseKeyValues, parseMode, parseSize, parseSwitch } from './values.js'
+
+/** The %FIELD% names a file path may hold; outputs/file-template.ts fills them in. */
+export const PATH_PLACEHOLDERS: readonly string[] = [
+  'HOSTNAME', 'FROMHOST', 'APPNAME', 'PROGRAMNAME', 'PROCID', 'MSGID',
+  'FACILITY', 'SEVERITY', 'YEAR', 'MONTH', 'DAY', 'HOUR', 'INPUT'
+]
+export const NEWLINE_POLICIES: readonly NewlinePolicy[] = ['escape', 'split', 'keep']
+export const DEFAULT_FILE_MODE = 0o640
+export const DEFAULT_PIPE_BUFFER_BYTES = 1024 ** 2
+export const DEFAULT_FORWARD_BUFFER_BYTES = 8 * 1024 ** 2
+export const DEFAULT_FORWARD_PORT = 514
+
+export interface ActionContext {
+  readonly file: string
+  readonly line: number
+  /** Directory relative paths are resolved against (the config file's, or the cwd for the built-in config). */
+  readonly baseDir: string
+  readonly report: Report
+}
+
+type Kind = ActionConfig['kind']
+const COMMON_KEYS = ['format', 'newline']
+const KEYS: Readonly<Record<Kind | 'tcp', readonly string[]>> = {
+  file: [...COMMON_KEYS, 'mode', 'sync'],
+  stdout: COMMON_KEYS,
+  pipe: [...COMMON_KEYS, 'buffer'],
+  forward: [...COMMON_KEYS, 'buffer'],
+  tcp: [...COMMON_KEYS, 'buffer', 'framing'],
+  users: COMMON_KEYS
+}
+
+const USER_LIST = /^[A-Za-z_][A-Za-z0-9_.-]*(,[A-Za-z_][A-Za-z0-9_.-]*)*$/
+const PATH_START = /^(\/|\.\.?\/)/
+
+/** Parses an action and the words after it; undefined (with the problems reported) when unusable. */
+export function parseAction (text: string, words: readonly string[], ctx: ActionContext): ActionConfig | undefined {
+  if (text.startsWith('|') && words.some((w) => !w.includes('='))) {
+    ctx.report('error', `pipe "${text} ${words.join(' ')}": stele writes to a named pipe (FIFO) as Linux syslogd does; it does not run a command as BSD syslogd's "|command" does`)
+    return undefined
+  }
+  const options = parseKeyValues(words, `action "${text}"`, ctx.report)
+  if (text === '*' || USER_LIST.test(text)) return users(text, options, ctx)
+  if (text.startsWith('@')) return forward(text, options, ctx)
+  if (text.startsWith('|')) return pipe(text, options, ctx)
+  if (PATH_START.test(text) || (text.startsWith('-') && PATH_START.test(text.slice(1)))) return file(text, options, ctx)
+  if (text === '~' || text === 'stop') {
+    ctx.report('error', `"${text}" (rsyslog's discard) is not an action here; leave the messages out of other rules' selectors with "none"`)
+  } else {
+    ctx.report('error', `unknown action "${text}": expected /path, -/path, |/fifo, @host[:port], @tcp://host:port or *`)
+  }
+  return undefined
+}
+
+function users (text: string, options: Record<string, string>, ctx: ActionContext): ActionConfig | undefined {
+  const common = commonFields(text, 'users', options, ctx, 'iso', 'escape')
+  if (common === undefined) return undefined
+  const who = text === '*' ? 'logged-in users' : `users (${text})`
+  ctx.report('warning', `writing to ${who} is not supported; messages matched by this rule go nowhere`)
+  return { ...common, kind: 'users' }
+}
+
+function file (text: string, options: Record<string, string>, ctx: ActionContext): ActionConfig | undefined {
+  const dash = text.startsWith('-')
+  const written = dash ? text.slice(1) : text
+  const pathOk = checkPath(written, ctx.report) && checkPlaceholders(written, ctx.report)
+  if (written === '/dev/stdout') {
+    const common = commonFields(text, 'stdout', options, ctx, 'iso', 'escape')
+    return common === undefined || !pathOk ? undefined : { ...common, kind: 'stdout' }
+  }
+  const common = commonFields(text, 'file', options, ctx, 'iso', 'escape')
+  const mode = options['mode'] === undefined ? DEFAULT_FILE_MODE : parseMode('mode', options['mode'], ctx.report)
+  let sync = !dash
+  if (options['sync'] !== undefined) {
+    const value = parseSwitch('sync', options['sync'], ctx.report)
+    if (value === true && dash) ctx.report('warning', `sync=on overrides the leading "-" of "${text}"`)
+    if (value !== undefined) sync = value
+  }
+  if (common === undefined || !pathOk || mode === undefined) return undefined
+  const action: FileAction = { ...common, kind: 'file', path: resolve(ctx.baseDir, written), sync, mode }
+  return action
+}
+
+function pipe (text: string, options: Record<string, string>, ctx: ActionContext): ActionConfig | undefined {
+  const written = text.slice(1)
+  const pathOk = written === '' ? (ctx.report('error', `pipe action "${text}" names no path`), false) : checkPath(written, ctx.report)
+  const common = commonFields(text, 'pipe', options, ctx, 'iso', 'escape')
+  const bufferBytes = options['buffer'] === undefined ? DEFAULT_PIPE_BUFFER_BYTES : parseSize('buffer', options['buffer'], ctx.report)
+  if (common === undefined || !pathOk || bufferBytes === undefined) return undefined
+  const action: PipeAction = { ...common, kind: 'pipe', path: resolve(ctx.baseDir, written), bufferBytes }
+  return action
+}
+
+// `@@host` is rsyslog's shorthand for TCP; rsyslog frames it with LF by default, stele with
+// octet counting (RFC 6587 §3.4.1), which rsyslog's and syslog-ng's TCP inputs both detect.
+function forward (text: string, options: Record<string, string>, ctx: ActionContext): ActionConfig | undefined {
+  let transport: 'udp' | 'tcp' = 'udp'
+  let target = text.slice(1)
+  const scheme = /^(udp|tcp):\/\//i.exec(target)
+  if (text.startsWith('@@')) {
+    transport = 'tcp'
+    target = text.slice(2)
+  } else if (scheme !== null) {
+    transport = scheme[1]!.toLowerCase() as 'udp' | 'tcp'
+    target = target.slice(scheme[0].length)
+  }
+  const address = parseHostPort(target, DEFAULT_FORWARD_PORT, 1)
+  if ('error' in address) ctx.report('error', `forward "${text}": ${address.error}`)
+  const kind = transport === 'tcp' ? 'tcp' : 'forward'
+  const framing = options['framing'] === undefined || transport === 'udp' ? 'octet' : parseChoice('framing', options['framing'], ['octet', 'lf'] as const, ctx.report)
+  // A datagram or an octet-counted frame may hold any byte; an LF-framed stream may not.
+  const newline = framing === 'lf' ? 'escape' : 'keep'
+  const common = commonFields(text, kind, options, ctx, transport === 'tcp' ? 'rfc5424' : 'rfc3164', newline)
+  if (common !== undefined && framing === 'lf' && common.newline === 'keep') {
+    ctx.report('error', `forward "${text}": newline=keep with framing=lf would let a message's LF end its frame early; use newline=escape or split`)
+    return undefined
+  }
+  const bufferBytes = options['buffer'] === undefined ? DEFAULT_FORWARD_BUFFER_BYTES : parseSize('buffer', options['buffer'], ctx.report)
+  if (common === undefined || 'error' in address || framing === undefined || bufferBytes === undefined) return undefined
+  const action: ForwardAction = { ...common, kind: 'forward', transport, host: address.host, port: address.port, framing, bufferBytes }
+  return action
+}
+
+function commonFields (text: string, kind: Kind | 'tcp', options: Record<string, string>, ctx: ActionContext,
+  defaultFormat: OutputFormat, defaultNewline: NewlinePolicy) {
+  let ok = true
+  for (const key of Object.keys(options)) {
+    if (KEYS[kind].includes(key)) continue
+    const what = kind === 'tcp' ? 'TCP forward' : kind === 'forward' ? 'UDP forward' : kind
+    ctx.report('error', `option "${key}" does not apply to ${what} actions (it takes ${KEYS[kind].join(', ')})`)
+    ok = false
+  }
+  const format = options['format'] === undefined ? defaultFormat : parseChoice('format', options['format'], OUTPUT_FORMATS, ctx.report)
+  const newline = options['newline'] === undefined ? defaultNewline : parseChoice('newline', options['newline'], NEWLINE_POLICIES, ctx.report)
+  if (!ok || format === undefined || newline === undefined) return undefined
+  return { file: ctx.file, line: ctx.line, text, format, newline, options }
+}
+
+function checkPath (path: string, report: Report): boolean {
+  if (path.includes(';')) {
+    report('error', `path "${path}" holds ";": rsyslog templates (";Template") are not supported; use format=`)
+    return false
+  }
+  if (path.endsWith('/')) {
+    report('error', `path "${path}" ends with "/", so it names a directory, not a file`)
+    return false
+  }
+  return true
+}
+
+/**
+ * A placeholder is %NAME% in capital letters, read exactly as outputs/file-template.ts reads it:
+ * an unknown NAME is an error (the output would refuse the path), and any other "%" is literal.
+ * "%hostname%" is literal too, so it gets a warning when its upper-case form is a field.
+ */
+function checkPlaceholders (path: string, report: Report): boolean {
+  let ok = true
+  for (const [, name] of path.matchAll(/%([A-Z]+)%/g)) {
+    if (PATH_PLACEHOLDERS.includes(name!)) continue
+    report('error', `unknown placeholder "%${name}%" in path "${path}" (known: ${PATH_PLACEHOLDERS.join(', ')})`)
+    ok = false
+  }
+  for (const [written, name] of path.matchAll(/%([A-Za-z]+)%/g)) {
+    if (name !== name!.toUpperCase() && PATH_PLACEHOLDERS.includes(name!.toUpperCase())) {
+      report('warning', `"${written}" in path "${path}" is written literally; placeholders are upper case: %${name!.toUpperCase()}%`)
+    }
+  }
+  return ok
+}

@@ -1,0 +1,88 @@
+// `listen URL [key=value ...]` lines, stele's extension to syslog.conf:
+//   listen udp://0.0.0.0:514   listen tcp://[::1]:5514 max_connections=100   listen unix:///run/stele.sock
+// `unix://./x.sock` is relative to the config file's directory (the cwd for the built-in config).
+
+import { resolve } from 'node:path'
+import type { Framing } from '../framing/frame-decoder.js'
+import { parseHostPort } from './address.js'
+import { suggestKey, type Report } from './problems.js'
+import type { ListenerConfig, ListenTransport } from './schema.js'
+import { parseChoice, parseCount, parseDuration, parseKeyValues, parseMessageSize, parseSize } from './values.js'
+
+export const DEFAULT_MAX_CONNECTIONS = 1024
+export const DEFAULT_RCVBUF_BYTES = 4 * 1024 ** 2
+/** sun_path holds 108 bytes on Linux (104 on the BSDs and macOS), including the NUL. */
+const MAX_UNIX_PATH_BYTES = 107
+const FRAMINGS: readonly Framing[] = ['auto', 'octet', 'lf', 'nul']
+
+/** Which transports each known option applies to. unix may be a stream or a datagram socket. */
+const APPLIES_TO: Readonly<Record<string, readonly ListenTransport[]>> = {
+  max_connections: ['tcp', 'unix'],
+  max_message_size: ['udp', 'tcp', 'unix'],
+  framing: ['tcp', 'unix'],
+  rcvbuf: ['udp', 'unix'],
+  idle_timeout: ['tcp', 'unix']
+}
+
+/** A listener before the global max_message_size (which may come later in the file) is known. */
+export type PendingListener = Omit<ListenerConfig, 'maxMessageSize'> & { maxMessageSize: number | null }
+
+export interface ListenContext { readonly file: string, readonly line: number, readonly baseDir: string, readonly report: Report }
+
+export function parseListen (words: readonly string[], ctx: ListenContext): PendingListener | undefined {
+  const url = words[0]
+  if (url === undefined) {
+    ctx.report('error', 'listen needs a URL: udp://ADDR:PORT, tcp://ADDR:PORT or unix:///PATH')
+    return undefined
+  }
+  const where = parseUrl(url, ctx)
+  const options = parseKeyValues(words.slice(1), `listen ${url}`, ctx.report)
+  if (where === undefined) return undefined
+  let ok = true
+  for (const key of Object.keys(options)) {
+    const applies = APPLIES_TO[key]
+    if (applies === undefined) {
+      ctx.report('warning', `unknown listen option "${key}"${suggestKey(key, Object.keys(APPLIES_TO))}; kept, but nothing uses it`)
+    } else if (!applies.includes(where.transport)) {
+      ctx.report('error', `option "${key}" does not apply to ${where.transport} listeners (only ${applies.join(', ')})`)
+      ok = false
+    }
+  }
+  const value = <T>(key: string, fallback: T, parse: (key: string, text: string, report: Report) => T | undefined): T | undefined =>
+    options[key] === undefined ? fallback : parse(key, options[key], ctx.report)
+  const maxConnections = value('max_connections', DEFAULT_MAX_CONNECTIONS, (k, t, r) => parseCount(k, t, r, { min: 1, max: 1_000_000 }))
+  const maxMessageSize = value<number | null>('max_message_size', null, parseMessageSize)
+  const framing = value('framing', 'auto' as Framing, (k, t, r) => parseChoice(k, t, FRAMINGS, r))
+  const rcvbufBytes = value('rcvbuf', DEFAULT_RCVBUF_BYTES, (k, t, r) => parseSize(k, t, r, { min: 1 }))
+  const idleTimeoutS = value('idle_timeout', 0, parseDuration)
+  if (!ok || maxConnections === undefined || maxMessageSize === undefined || framing === undefined ||
+    rcvbufBytes === undefined || idleTimeoutS === undefined) return undefined
+  return { file: ctx.file, line: ctx.line, url, ...where, maxConnections, maxMessageSize, framing, rcvbufBytes, idleTimeoutS, options }
+}
+
+function parseUrl (url: string, ctx: ListenContext): { transport: ListenTransport, host: string, port: number, path: string } | undefined {
+  const m = /^(udp|tcp|unix):\/\/(.*)$/i.exec(url)
+  if (m === null) {
+    ctx.report('error', `listen "${url}": expected udp://ADDR:PORT, tcp://ADDR:PORT or unix:///PATH`)
+    return undefined
+  }
+  const transport = m[1]!.toLowerCase() as ListenTransport
+  const rest = m[2]!
+  if (transport === 'unix') {
+    if (!/^(\/|\.\.?\/)/.test(rest) || rest.endsWith('/')) {
+      ctx.report('error', `listen "${url}": the socket path must be absolute (unix:///run/stele.sock) or start with ./ (unix://./stele.sock)`)
+      return undefined
+    }
+    const path = resolve(ctx.baseDir, rest)
+    if (Buffer.byteLength(path) > MAX_UNIX_PATH_BYTES) {
+      ctx.report('warning', `listen "${url}": socket path "${path}" is ${Buffer.byteLength(path)} bytes, longer than a unix socket address holds (${MAX_UNIX_PATH_BYTES}); binding will fail`)
+    }
+    return { transport, host: '', port: 0, path }
+  }
+  const address = parseHostPort(rest, null, 0)
+  if ('error' in address) {
+    ctx.report('error', `listen "${url}": ${address.error}`)
+    return undefined
+  }
+  return { transport, host: address.host, port: address.port, path: '' }
+}

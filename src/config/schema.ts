@@ -1,0 +1,151 @@
+// The daemon's configuration, as load.ts produces it from a syslog.conf file. Classic BSD/Linux
+// syslog.conf rule lines keep their meaning; stele's extensions (listen lines, key=value global
+// options, per-action options) are documented in docs/configuration.md.
+
+import type { Framing } from '../framing/frame-decoder.js'
+import type { NewlinePolicy, OutputFormat } from '../message/format.js'
+import type { Selector } from '../route/selector.js'
+
+/** Where a setting was written: every config problem is reported as FILE:LINE: message. */
+export interface ConfigLocation {
+  readonly file: string
+  readonly line: number
+}
+
+export interface ConfigProblem extends ConfigLocation {
+  readonly severity: 'error' | 'warning'
+  readonly message: string
+}
+
+export interface GlobalOptions {
+  /** hostname=: written for local messages; default (null) the system's hostname. */
+  hostname: string | null
+  /** timezone=: zone for timestamps sent without one and for `traditional` output. Default "local". */
+  timezone: string
+  /** mark_interval=: seconds between "-- MARK --" messages; 0 turns them off. Default 1200 (20 min, as syslogd). */
+  markIntervalS: number
+  /** repeat_suppression=on|off: collapse identical messages from one source. Default on. */
+  repeatSuppression: boolean
+  /** max_message_size=: bytes; longer messages are truncated and counted. Default 65536. */
+  maxMessageSize: number
+  /** user= / group=: drop privileges to these after binding. Default null (keep). */
+  user: string | null
+  group: string | null
+  /**
+   * control_socket=: unix socket `stele stats` talks to. Default "./stele.ctl" (relative to the working directory).
+   * A relative value written in a config file is resolved against that file's directory.
+   */
+  controlSocket: string
+}
+
+export type ListenTransport = 'udp' | 'tcp' | 'unix'
+
+export interface ListenerConfig extends ConfigLocation {
+  /** The URL as written: "udp://127.0.0.1:5514", "unix:///run/stele.sock". */
+  readonly url: string
+  readonly transport: ListenTransport
+  /** udp/tcp: address to bind ("0.0.0.0", "::", "127.0.0.1"); unix: "". */
+  readonly host: string
+  /** udp/tcp: port (0 = any); unix: 0. */
+  readonly port: number
+  /** unix: the socket path; udp/tcp: "". */
+  readonly path: string
+  /** max_connections= (tcp, unix stream). Default 1024. */
+  readonly maxConnections: number
+  /** max_message_size= for this listener; default the global one. */
+  readonly maxMessageSize: number
+  /** framing=auto|octet|lf|nul (stream transports). Default auto. */
+  readonly framing: Framing
+  /** rcvbuf= (udp): socket receive buffer in bytes; default 4 MiB. */
+  readonly rcvbufBytes: number
+  /** idle_timeout= (tcp): seconds without data before a connection is closed; 0 = never. Default 0. */
+  readonly idleTimeoutS: number
+  /** Every key=value written after the URL, for options later issues add (tls, relp). */
+  readonly options: Readonly<Record<string, string>>
+}
+
+interface ActionCommon extends ConfigLocation {
+  /** The action as written, e.g. "-/var/log/messages" or "@tcp://loghost:514". */
+  readonly text: string
+  /** format=: default iso for files, pipes and stdout; rfc5424 for TCP forwards; rfc3164 for UDP forwards (as BSD syslogd sends). */
+  readonly format: OutputFormat
+  /**
+   * newline=escape|split|keep: default escape for line outputs (files, pipes, stdout, LF-framed TCP),
+   * keep for octet-counted TCP forwards and for UDP forwards (a datagram frames itself).
+   */
+  readonly newline: NewlinePolicy
+  /** Every key=value written after the action. */
+  readonly options: Readonly<Record<string, string>>
+}
+
+export interface FileAction extends ActionCommon {
+  readonly kind: 'file'
+  /**
+   * The path, which may hold %FIELD% placeholders (see outputs/file-template.ts). Absolute: a relative
+   * path ("./log/x") was resolved against the config file's directory (the cwd for the built-in config).
+   */
+  readonly path: string
+  /** false for the "-/path" form: no fsync after each write batch. */
+  readonly sync: boolean
+  /** mode=: permission bits for new files. Default 0o640. */
+  readonly mode: number
+}
+
+export interface PipeAction extends ActionCommon {
+  readonly kind: 'pipe'
+  readonly path: string
+  /** buffer=: bytes held for a slow or absent reader before messages are dropped. Default 1 MiB. */
+  readonly bufferBytes: number
+}
+
+export interface ForwardAction extends ActionCommon {
+  readonly kind: 'forward'
+  readonly transport: 'udp' | 'tcp'
+  /** Host name or address (IPv6 without brackets). */
+  readonly host: string
+  readonly port: number
+  /** framing=octet|lf (tcp). Default octet. UDP forwards carry 'octet', which nothing reads. */
+  readonly framing: 'octet' | 'lf'
+  /** buffer=: bytes held in memory while the destination is down. Default 8 MiB. */
+  readonly bufferBytes: number
+}
+
+export interface StdoutAction extends ActionCommon {
+  readonly kind: 'stdout'
+}
+
+/** `*`: all logged-in users. Accepted and ignored, with a warning. */
+export interface UsersAction extends ActionCommon {
+  readonly kind: 'users'
+}
+
+export type ActionConfig = FileAction | PipeAction | ForwardAction | StdoutAction | UsersAction
+
+/** `!prog`, `!-prog` (OpenBSD/FreeBSD program blocks). null on a rule = any program. */
+export interface ProgramFilter {
+  readonly names: readonly string[]
+  /** true for `!-prog`: every program except these. */
+  readonly negate: boolean
+}
+
+/** `+host`, `-host` (OpenBSD/FreeBSD host blocks). null on a rule = any host. */
+export interface HostFilter {
+  readonly names: readonly string[]
+  /** true for `-host`: every host except these. */
+  readonly negate: boolean
+}
+
+export interface RuleConfig extends ConfigLocation {
+  readonly selector: Selector
+  readonly program: ProgramFilter | null
+  readonly host: HostFilter | null
+  readonly action: ActionConfig
+}
+
+export interface Config {
+  readonly globals: GlobalOptions
+  readonly listeners: readonly ListenerConfig[]
+  readonly rules: readonly RuleConfig[]
+  /** Every file that was read (the main file and its includes), for reload. */
+  readonly files: readonly string[]
+}
