@@ -22,3 +22,45 @@ export class UnknownTimeZoneError extends SteleError {
     super('STELE_UNKNOWN_TIMEZONE', `time zone "${zone}" is not known to this runtime's time zone database`, options)
   }
 }
+
+/** A listener could not bind or listen (address in use, permission denied, bad path). */
+export class ListenError extends SteleError {
+  constructor (listener: string, options?: ErrorOptions) {
+    const cause = options?.cause instanceof Error ? `: ${options.cause.message}` : ''
+    super('STELE_LISTEN', `cannot listen on ${listener}${cause}`, options)
+  }
+}
+
+/** A file action's path template names a %FIELD% that stele does not know, or is unusable. */
+export class FileTemplateError extends SteleError {
+  constructor (template: string, why: string, options?: ErrorOptions) {
+    super('STELE_FILE_TEMPLATE', `file path template "${template}": ${why}`, options)
+  }
+}
+
+/** A file output could not open its file at start; it keeps retrying with each batch. */
+export class FileOpenError extends SteleError {
+  constructor (path: string, options?: ErrorOptions) {
+    super('STELE_FILE_OPEN', `file "${path}": cannot open (${causeText(options)}); retrying with later messages`, options)
+  }
+}
+
+/** A pipe action names a path that exists but is not a FIFO. */
+export class NotAFifoError extends SteleError {
+  constructor (path: string, what: string, options?: ErrorOptions) {
+    super('STELE_PIPE_NOT_FIFO', `pipe "${path}": is a ${what}, not a FIFO; its messages are dropped until it is one`, options)
+  }
+}
+
+/** A forward action whose settings cannot work (a bad option value). */
+export class ForwardError extends SteleError {
+  constructor (target: string, why: string, options?: ErrorOptions) {
+    super('STELE_FORWARD', `forward ${target}: ${why}`, options)
+  }
+}
+
+function causeText (options: ErrorOptions | undefined): string {
+  const cause = options?.cause as { code?: unknown, message?: unknown } | undefined
+  if (cause === undefined || cause === null) return 'unknown error'
+  return typeof cause.code === 'string' ? cause.code : String(cause.message)
+}

@@ -1,0 +1,396 @@
+// Forwarding over TCP, RFC 6587 framing: octet counting (framing=octet, the default: any byte may
+// be in a message) or LF-terminated (framing=lf).
+//
+// Delivery model:
+// - Every message is encoded once into a record (its frames) and pushed onto a RecordQueue
+//   (buffer=, default 8 MiB). A disk queue can later take the queue's place (record-queue.ts).
+//   When the queue is full the NEW message is dropped ('buffer-full'): the oldest records are
+//   the ones a reader of the remote log needs to understand what followed. The count is logged
+//   once the destination takes messages again: "dropped N messages to HOST:PORT: buffer full".
+// - While connected, the head of the queue is written in batches (up to 64 KiB / 1024 records,
+//   corked into one writev), one batch at a time. A batch leaves the queue, and its messages
+//   are counted `written`, when the socket's write callback reports that Node handed the bytes
+//   to the kernel. Plain TCP can know no more: bytes in the kernel's send buffer when the peer
+//   resets are lost, counted written. A batch whose callback has not come when the connection
+//   fails stays at the head of the queue and is sent again on the next connection (so a reset
+//   can duplicate at most the records of that one batch; the receiver drops a frame cut off by
+//   the reset).
+// - Connecting uses a capped exponential back-off with jitter (1 s -> 60 s). "cannot connect"
+//   and "connection lost" are logged once per outage, "connected" when it is back.
+// - Stall detection: a batch that has not been taken by the kernel after stall_timeout (the
+//   peer stopped reading: its window is zero) resets the connection and reconnects, logged.
+// - Backpressure: while connected, write() returns false once the queue holds highWaterBytes
+//   (half the buffer, at most 1 MiB), and onDrain fires below half of that. While the
+//   destination is down write() always returns true: a down loghost must not stall local
+//   logging, so the buffer fills and then drops, counted.
+
+import { connect, type Socket } from 'node:net'
+import type { ForwardAction } from '../config/schema.js'
+import type { Output, OutputContext, OutputCounters } from '../daemon/component.js'
+import { octetCountPrefix } from '../framing/octet-counting.js'
+import { ByteWriter } from '../message/byte-writer.js'
+import { createFormatter, type Formatter } from '../message/format.js'
+import type { SyslogMessage } from '../message/model.js'
+import { countDropped, DrainSignal, errorCode, messages, newCounters, Progress } from './accounting.js'
+import { Backoff } from './backoff.js'
+import { hostPort, numberOption } from './forward-options.js'
+import { MemoryRecordQueue, type RecordQueue } from './record-queue.js'
+
+export interface TcpForwardOptions {
+  /** Reconnect back-off. Default 1 s -> 60 s. */
+  retryMinMs?: number
+  retryMaxMs?: number
+  /** A connection attempt is given up after this long. Default 10 s. */
+  connectTimeoutMs?: number
+  /** stop() waits this long for the buffer to be sent, then drops the rest. Default 5 s. */
+  stopGraceMs?: number
+  /** The buffer (default: a MemoryRecordQueue of action.bufferBytes). */
+  queue?: RecordQueue
+}
+
+const MAX_BATCH_BYTES = 64 * 1024
+const MAX_BATCH_RECORDS = 1024
+const LF = 0x0a
+const SP = 0x20
+
+export class TcpForward implements Output {
+  readonly name: string
+  readonly counters: OutputCounters = newCounters()
+  /** "host:port" */
+  readonly target: string
+  readonly #host: string
+  readonly #port: number
+  readonly #ctx: OutputContext
+  readonly #encoder: StreamRecordEncoder
+  readonly #queue: RecordQueue
+  readonly #progress = new Progress()
+  readonly #drain = new DrainSignal()
+  readonly #backoff: Backoff
+  readonly #connectTimeoutMs: number
+  readonly #stopGraceMs: number
+  readonly #highWaterBytes: number
+  readonly #stallMs: number
+  readonly #optionError: Error | null
+  readonly #batch: Buffer[] = []
+  #socket: Socket | null = null
+  #connected = false
+  /** Failed connection attempts since the last connection. */
+  #failures = 0
+  #lastError = ''
+  #stalled = false
+  #reconnectTimer: NodeJS.Timeout | null = null
+  #stallTimer: NodeJS.Timeout | null = null
+  #scheduled = false
+  #inFlight = 0
+  #inFlightSinceMs = 0
+  #enqueued = 0
+  #bufferDrops = 0
+  #started = false
+  #stopping = false
+  /** After stop()'s grace period: no more connecting. */
+  #closing = false
+  #stopped: Promise<void> | null = null
+
+  constructor (action: ForwardAction, ctx: OutputContext, options: TcpForwardOptions = {}) {
+    this.#host = action.host
+    this.#port = action.port
+    this.target = hostPort(action.host, action.port)
+    this.name = `forward tcp://${this.target}`
+    this.#ctx = ctx
+    this.#encoder = new StreamRecordEncoder(action, ctx)
+    this.#queue = options.queue ?? new MemoryRecordQueue(action.bufferBytes)
+    this.#backoff = new Backoff(options.retryMinMs ?? 1000, options.retryMaxMs ?? 60_000)
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000
+    this.#stopGraceMs = options.stopGraceMs ?? 5000
+    this.#highWaterBytes = Math.min(1024 * 1024, Math.floor(this.#queue.maxBytes / 2))
+    let stallMs = 30_000
+    let optionError: Error | null = null
+    try {
+      stallMs = numberOption(action.options, 'stall_timeout', 30, 86_400) * 1000
+    } catch (err) {
+      optionError = err as Error
+    }
+    this.#stallMs = stallMs
+    this.#optionError = optionError
+  }
+
+  /** True while a connection is up. */
+  get connected (): boolean { return this.#connected }
+
+  /** Bytes waiting in the buffer (including the batch being sent). */
+  get bufferedBytes (): number { return this.#queue.bytes }
+
+  /** Starts connecting and returns at once: a destination that is down is retried, not an error. */
+  async start (): Promise<void> {
+    if (!this.#started) {
+      this.#started = true
+      this.#connect()
+    }
+    if (this.#optionError !== null) throw this.#optionError
+  }
+
+  write (msg: SyslogMessage): boolean {
+    this.counters.received++
+    if (this.#stopping) {
+      countDropped(this.counters, 'shutdown')
+      return true
+    }
+    const record = this.#encoder.encode(msg)
+    this.counters.truncated = this.#encoder.truncated
+    if (record.length === 0) {
+      // Nothing to send (an empty 'raw' record cannot be octet-counted): delivered as nothing.
+      this.counters.written++
+      return true
+    }
+    if (this.#queue.push(record)) {
+      this.#enqueued++
+      this.#kick()
+    } else {
+      countDropped(this.counters, 'buffer-full')
+      this.#bufferDrops++
+    }
+    if (this.#connected && this.#queue.bytes >= this.#highWaterBytes) {
+      this.#drain.setFull()
+      return false
+    }
+    return true
+  }
+
+  onDrain (fn: () => void): void { this.#drain.add(fn) }
+
+  /** Resolves when every message accepted so far was handed to the kernel (or dropped). */
+  flush (): Promise<void> {
+    return this.#progress.until(this.#enqueued)
+  }
+
+  /** SIGHUP: when disconnected, try again now instead of at the end of the back-off. */
+  async reopen (): Promise<void> {
+    if (this.#connected || this.#socket !== null || this.#closing || !this.#started) return
+    this.#backoff.reset()
+    this.#connect()
+  }
+
+  stop (): Promise<void> {
+    if (this.#stopped === null) this.#stopped = this.#stop()
+    return this.#stopped
+  }
+
+  destroy (_err?: Error): void {
+    this.#stopping = true
+    this.#shutDown()
+  }
+
+  async #stop (): Promise<void> {
+    this.#stopping = true
+    if (this.#queue.length > 0) {
+      let timer: NodeJS.Timeout | undefined
+      const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.#stopGraceMs) })
+      await Promise.race([this.flush(), grace])
+      clearTimeout(timer)
+    }
+    this.#shutDown()
+  }
+
+  #shutDown (): void {
+    if (this.#closing) return
+    this.#closing = true
+    if (this.#reconnectTimer !== null) clearTimeout(this.#reconnectTimer)
+    this.#reconnectTimer = null
+    this.#stopStallTimer()
+    const socket = this.#socket
+    this.#socket = null
+    this.#connected = false
+    this.#inFlight = 0
+    const left = this.#queue.length
+    if (left > 0) {
+      this.#queue.shift(left)
+      countDropped(this.counters, 'shutdown', left)
+      this.#progress.advance(left)
+      this.#ctx.log.log(4, `${this.name}: dropped ${messages(left)} at shutdown: destination did not take them`)
+    }
+    this.#reportDrops()
+    // Records already handed over are in the kernel's send buffer; close(2) still sends them.
+    socket?.destroy()
+  }
+
+  #connect (): void {
+    this.#reconnectTimer = null
+    if (this.#closing || this.#socket !== null) return
+    const socket = connect({ host: this.#host, port: this.#port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 })
+    this.#socket = socket
+    this.#stalled = false
+    socket.setTimeout(this.#connectTimeoutMs)
+    socket.on('timeout', () => {
+      if (!this.#connected) socket.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }))
+    })
+    socket.on('error', (err) => { this.#lastError = errorCode(err) })
+    socket.on('connect', () => { this.#onConnect(socket) })
+    socket.on('close', () => { this.#onClose(socket) })
+    // Read and discard anything the server sends, so that its FIN is seen.
+    socket.resume()
+  }
+
+  readonly #reconnect = (): void => { this.#connect() }
+
+  #onConnect (socket: Socket): void {
+    if (socket !== this.#socket) return
+    socket.setTimeout(0)
+    this.#connected = true
+    const failures = this.#failures
+    this.#failures = 0
+    this.#backoff.reset()
+    this.#ctx.log.log(6, `${this.name}: connected${failures > 0 ? ` after ${failures} failed attempts` : ''}`)
+    this.#reportDrops()
+    if (this.#stallMs > 0) {
+      this.#stallTimer = setInterval(this.#checkStall, Math.max(20, Math.min(1000, this.#stallMs / 4)))
+      this.#stallTimer.unref()
+    }
+    this.#pump()
+  }
+
+  #onClose (socket: Socket): void {
+    if (socket !== this.#socket) return
+    this.#socket = null
+    const wasConnected = this.#connected
+    this.#connected = false
+    // The batch in flight (if any) is still at the head of the queue: it is sent again.
+    this.#inFlight = 0
+    this.#stopStallTimer()
+    const why = this.#lastError !== '' ? this.#lastError : 'closed by peer'
+    this.#lastError = ''
+    if (wasConnected) {
+      if (!this.#stalled) {
+        this.counters.errors++
+        this.#ctx.log.log(4, `${this.name}: connection lost (${why}); reconnecting`)
+      }
+    } else {
+      if (this.#failures === 0) {
+        this.counters.errors++
+        this.#ctx.log.log(4, `${this.name}: cannot connect (${why}); retrying with back-off up to ${this.#backoff.maxMs / 1000} s, buffering up to ${this.#queue.maxBytes} bytes`)
+      }
+      this.#failures++
+    }
+    // Down: write() now accepts everything (and drops past the buffer) instead of pushing back.
+    this.#drain.drained()
+    if (this.#closing) return
+    this.#reconnectTimer = setTimeout(this.#reconnect, this.#backoff.next())
+  }
+
+  #kick (): void {
+    if (!this.#connected || this.#inFlight > 0 || this.#scheduled) return
+    this.#scheduled = true
+    // On the next turn, so that every message routed in this turn goes in one batch.
+    setImmediate(this.#pump)
+  }
+
+  readonly #pump = (): void => {
+    this.#scheduled = false
+    const socket = this.#socket
+    if (!this.#connected || socket === null || this.#inFlight > 0 || this.#queue.length === 0) return
+    const batch = this.#batch
+    const count = this.#queue.peek(batch, MAX_BATCH_BYTES, MAX_BATCH_RECORDS)
+    this.#inFlight = count
+    this.#inFlightSinceMs = Date.now()
+    socket.cork()
+    for (let i = 0; i < count - 1; i++) socket.write(batch[i]!)
+    // Writes complete in order: the last one's callback covers the batch.
+    socket.write(batch[count - 1]!, (err) => { this.#onBatchWritten(socket, err) })
+    socket.uncork()
+    batch.length = 0
+  }
+
+  #onBatchWritten (socket: Socket, err: Error | null | undefined): void {
+    if (socket !== this.#socket || err != null) return // the close handler sends it again
+    const count = this.#inFlight
+    this.#inFlight = 0
+    this.#queue.shift(count)
+    this.counters.written += count
+    this.#progress.advance(count)
+    if (this.#queue.bytes < this.#highWaterBytes / 2) this.#drain.drained()
+    if (this.#queue.length === 0) this.#reportDrops()
+    else this.#pump()
+  }
+
+  readonly #checkStall = (): void => {
+    const socket = this.#socket
+    if (this.#inFlight === 0 || socket === null || !this.#connected) return
+    const stuckMs = Date.now() - this.#inFlightSinceMs
+    if (stuckMs < this.#stallMs) return
+    this.#stalled = true
+    this.counters.errors++
+    this.#ctx.log.log(4, `${this.name}: no progress for ${(stuckMs / 1000).toFixed(1)} s with ${socket.writableLength} bytes unsent (the peer is not reading); resetting the connection and reconnecting`)
+    // RST rather than FIN: the stalled peer must not get half a batch later.
+    socket.resetAndDestroy()
+  }
+
+  #stopStallTimer (): void {
+    if (this.#stallTimer !== null) clearInterval(this.#stallTimer)
+    this.#stallTimer = null
+  }
+
+  #reportDrops (): void {
+    if (this.#bufferDrops === 0) return
+    this.#ctx.log.log(4, `dropped ${messages(this.#bufferDrops)} to ${this.target}: buffer full`)
+    this.#bufferDrops = 0
+  }
+}
+
+/**
+ * Formats messages into framed records for a stream: RFC 6587 §3.4.1 octet counting
+ * ("LEN SP MSG") or §3.4.2 non-transparent framing with an LF trailer. With newline=split a
+ * message becomes several frames, all in one record.
+ */
+export class StreamRecordEncoder {
+  readonly #formatter: Formatter
+  readonly #octet: boolean
+  readonly #split: boolean
+  readonly #scratch = new ByteWriter(16 * 1024)
+  readonly #out = new ByteWriter(64 * 1024)
+
+  constructor (action: Pick<ForwardAction, 'format' | 'newline' | 'framing'>, ctx: Pick<OutputContext, 'timeZone' | 'hostname'>) {
+    this.#octet = action.framing === 'octet'
+    this.#split = action.newline === 'split'
+    // With split, records come out LF-terminated and are cut apart at the LFs (split leaves no
+    // other LF in a record); otherwise one record, unterminated.
+    this.#formatter = createFormatter(action.format, {
+      newline: action.newline, terminator: this.#split ? '\n' : '', timeZone: ctx.timeZone, hostname: ctx.hostname
+    })
+  }
+
+  get truncated (): number { return this.#formatter.truncated }
+
+  /** The message's frames as one Buffer, which later encodes never overwrite. */
+  encode (msg: SyslogMessage): Buffer {
+    const scratch = this.#scratch
+    scratch.truncate(0)
+    this.#formatter.write(msg, scratch)
+    const formatted = scratch.view(0)
+    if (!this.#split) {
+      this.#frame(formatted)
+    } else {
+      let start = 0
+      for (let lf = formatted.indexOf(LF, start); lf >= 0; lf = formatted.indexOf(LF, start)) {
+        this.#frame(formatted.subarray(start, lf))
+        start = lf + 1
+      }
+    }
+    return this.#out.take()
+  }
+
+  #frame (record: Buffer): void {
+    const out = this.#out
+    if (this.#octet) {
+      if (record.length === 0) return // MSG-LEN cannot be 0
+      out.bytes(octetCountPrefix(record.length))
+      out.bytes(record)
+      return
+    }
+    const start = out.length
+    out.bytes(record)
+    // RFC 6587 §3.4.2: an LF inside would end the frame early (possible only with newline=keep);
+    // like encodeNonTransparent, it becomes a space.
+    const framed = out.view(start)
+    for (let lf = framed.indexOf(LF); lf >= 0; lf = framed.indexOf(LF, lf + 1)) framed[lf] = SP
+    out.byte(LF)
+  }
+}

@@ -1,0 +1,22 @@
+// Forwarding to another syslog server: "@loghost" (UDP), "@@loghost" / "@tcp://loghost:514" (TCP).
+// forward-udp.ts and forward-tcp.ts hold the transports; this file picks one.
+// forward-options.ts reads the per-action options they take.
+//
+// Options (key=value after the action):
+//   stall_timeout=SECONDS      tcp: a connection with unsent data that makes no progress this
+//                              long is reset and made again. Default 30; 0 turns it off.
+//   max_datagram_size=BYTES    udp: longer records are cut on a UTF-8 boundary (and counted in
+//                              `truncated`). Default 8192, at most 65507 (the IPv4 UDP limit).
+
+import type { ForwardAction } from '../config/schema.js'
+import type { Output, OutputContext } from '../daemon/component.js'
+import { TcpForward, type TcpForwardOptions } from './forward-tcp.js'
+import { UdpForward, type UdpForwardOptions } from './forward-udp.js'
+
+export { TcpForward, UdpForward }
+export { hostPort, numberOption } from './forward-options.js'
+export type { TcpForwardOptions, UdpForwardOptions }
+
+export function createForwardOutput (action: ForwardAction, ctx: OutputContext, options: TcpForwardOptions & UdpForwardOptions = {}): Output {
+  return action.transport === 'udp' ? new UdpForward(action, ctx, options) : new TcpForward(action, ctx, options)
+}
