@@ -5,9 +5,11 @@
 //    "facility":"user","severity":"notice","pri":13,"format":"rfc3164","version":0,
 //    "hostname":"h","appName":"a","procId":"1","msgId":null,"sequence":null,
 //    "structuredData":{"id@1":{"name":"value"}},"msg":"…","bom":false,"utf8":true,
+//    "source":{"input":"tcp://0.0.0.0:514","peer":"192.0.2.7:40211","identity":null},
 //    "problems":[{"code":"no-hostname","offset":20,"detail":"…"}]}
 //
-// `time` is the message's instant in UTC (6 fraction digits when the sender gave more than 3),
+// `source` says which listener received the message and from which peer (null for messages built
+// in code). `time` is the message's instant in UTC (6 fraction digits when the sender gave more than 3),
 // `timestamp` the text as sent (null without one). A parameter that appears more than once in an
 // SD element becomes an array of its values. A body that is not valid UTF-8 is shown with U+FFFD
 // in "msg" and exactly in "msgBase64". JSON escapes every control character, so no record can
@@ -56,6 +58,10 @@ export function writeJson (out: ByteWriter, msg: SyslogMessage): void {
     `"procId":${nullable(msg.procId)},"msgId":${nullable(msg.msgId)},"sequence":${nullable(msg.sequence)},` +
     `"structuredData":${sdJson(msg.structuredData)},"msg":${str(msg.text)},"bom":${msg.bom},"utf8":${msg.utf8Valid}`
   if (!msg.utf8Valid) json += `,"msgBase64":"${msg.body.toString('base64')}"`
+  const source = msg.source
+  json += source === null
+    ? ',"source":null'
+    : `,"source":{"input":${str(source.input)},"peer":${nullable(source.peer)},"identity":${nullable(source.identity)}}`
   json += `,"problems":${JSON.stringify(msg.problems)}}`
   out.utf8(json)
 }

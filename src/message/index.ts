@@ -1,7 +1,7 @@
 // The message codec: bytes <-> SyslogMessage. Pure: no I/O.
 
 export { SyslogMessage, createMessage, EMPTY_SD, EMPTY_PROBLEMS } from './model.js'
-export type { MessageFormat, MessageFields, ParseProblem, ProblemCode, SdElement, SdParam, SyslogTimestamp } from './model.js'
+export type { MessageFormat, MessageFields, MessageSource, ParseProblem, ProblemCode, SdElement, SdParam, SyslogTimestamp } from './model.js'
 export { parse, createParser } from './parse.js'
 export type { ParseOptions } from './parse.js'
 export { utf8Boundary } from './parse-common.js'

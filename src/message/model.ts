@@ -60,6 +60,18 @@ export const MAX_PROCID = 128
 export const MAX_MSGID = 32
 export const MAX_SD_NAME = 32
 
+/** Where a message came from: set by the input that received it. */
+export interface MessageSource {
+  /** The listener's name, e.g. "udp://127.0.0.1:5514", "unix:///run/stele.sock", or "internal". */
+  readonly input: string
+  /** The sender's address ("192.0.2.1:40000", "[::1]:40000"); null for local sockets. */
+  readonly peer: string | null
+  /** The sender's IP address alone; null for local sockets. Stands in for a missing HOSTNAME. */
+  readonly peerAddress: string | null
+  /** The authenticated TLS identity of the sender (subject / SAN / fingerprint), when there is one. */
+  readonly identity: string | null
+}
+
 export const EMPTY_SD: readonly SdElement[] = Object.freeze([])
 export const EMPTY_PROBLEMS: readonly ParseProblem[] = Object.freeze([])
 const EMPTY_BUFFER = Buffer.alloc(0)
@@ -86,6 +98,8 @@ export class SyslogMessage {
   raw: Buffer = EMPTY_BUFFER
   /** When the message was received (ms since epoch, UTC). */
   receivedAt = 0
+  /** Where the message came from; null for messages built in code. */
+  source: MessageSource | null = null
   /** What was wrong with the message; empty when it followed the grammar. */
   problems: readonly ParseProblem[] = EMPTY_PROBLEMS
   // MSG is bytes bodyStart..bodyEnd of #bodySource (usually `raw`). The Buffer view is made only
@@ -118,6 +132,13 @@ export class SyslogMessage {
   get utf8Valid (): boolean {
     if (this.#utf8 === undefined) this.#utf8 = isUtf8(this.body)
     return this.#utf8
+  }
+
+  /** True when both bodies hold the same bytes (compared in place, without making views). */
+  bodyEquals (other: SyslogMessage): boolean {
+    const length = this.#bodyEnd - this.#bodyStart
+    if (length !== other.#bodyEnd - other.#bodyStart) return false
+    return this.#bodySource.compare(other.#bodySource, other.#bodyStart, other.#bodyEnd, this.#bodyStart, this.#bodyEnd) === 0
   }
 
   /** True when parsing found anything wrong; the message is kept all the same. */

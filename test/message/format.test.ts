@@ -100,6 +100,7 @@ test('format: json has every field and is one line', () => {
     msg: 'GET / 200',
     bom: false,
     utf8: true,
+    source: null,
     problems: []
   })
   const bad = JSON.parse(fmt(parse(Buffer.from([0x3c, 0x31, 0x33, 0x3e, 0xff, 0x0a, 0x41]), { receivedAt: RECEIVED }), 'json'))
