@@ -2,6 +2,10 @@
 // The `stele` command: one executable, a subcommand per tool.
 
 import { runParse, PARSE_HELP } from './parse-command.js'
+import { runCheck, CHECK_HELP } from './check-command.js'
+import { runRun, RUN_HELP } from './run-command.js'
+import { runSend, SEND_HELP } from './send-command.js'
+import { runStats, STATS_HELP } from './stats-command.js'
 import { VERSION } from './version.js'
 
 const HELP = `stele ${VERSION}: a syslog system that never loses a message, and proves it
@@ -9,16 +13,23 @@ const HELP = `stele ${VERSION}: a syslog system that never loses a message, and 
 Usage: stele COMMAND [options]
 
 Commands:
+  run       run the syslog daemon (built-in default config, or -f CONFIG)
+  check     validate a config: every error as FILE:LINE: message
+  stats     print the running daemon's counters
+  send      send messages to a syslog daemon, like logger(1)
   parse     read syslog messages from files or stdin and print them as json, iso, rfc5424, ...
 
 Options:
   -h, --help       show this help (stele COMMAND --help for a command's options)
   -V, --version    print the version
 
-The daemon (stele run), stele send, stele check and stele verify are being built; see README.md.
 `
 
 const commands: Record<string, { run: (argv: string[]) => Promise<number>, help: string }> = {
+  run: { run: runRun, help: RUN_HELP },
+  check: { run: runCheck, help: CHECK_HELP },
+  stats: { run: runStats, help: STATS_HELP },
+  send: { run: runSend, help: SEND_HELP },
   parse: { run: runParse, help: PARSE_HELP }
 }
 
