@@ -36,8 +36,8 @@ const KEYS: Readonly<Record<Kind | 'tcp', readonly string[]>> = {
   file: [...COMMON_KEYS, 'mode', 'sync'],
   stdout: COMMON_KEYS,
   pipe: [...COMMON_KEYS, 'buffer'],
-  forward: [...COMMON_KEYS, 'buffer'],
-  tcp: [...COMMON_KEYS, 'buffer', 'framing'],
+  forward: [...COMMON_KEYS, 'buffer', 'max_datagram_size'],
+  tcp: [...COMMON_KEYS, 'buffer', 'framing', 'stall_timeout'],
   users: COMMON_KEYS
 }
 

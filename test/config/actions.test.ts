@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { ActionConfig } from '../../src/config/schema.js'
 import { CONF, parseOk, problemsOf } from './helpers.js'
+import { parseConfigText } from '../../src/config/load.js'
 
 function action (text: string): ActionConfig {
   const config = parseOk(`*.*\t${text}\n`, true)
@@ -110,7 +111,7 @@ test('config actions: bad targets, ports, options and values are errors naming t
     '2: error: forward "@host:0": port "0" in "host:0" is not 1-65535',
     '3: error: forward "@::1": IPv6 address in "::1" needs brackets, e.g. [::1]:514',
     '4: error: framing "nul" is not one of octet, lf',
-    '5: error: option "framing" does not apply to UDP forward actions (it takes format, newline, buffer)',
+    '5: error: option "framing" does not apply to UDP forward actions (it takes format, newline, buffer, max_datagram_size)',
     '6: error: option "buffer" does not apply to file actions (it takes format, newline, mode, sync)',
     '7: error: mode "999" is not an octal file mode (e.g. 0640)',
     '7: error: sync "maybe" is not on or off',
@@ -124,4 +125,11 @@ test('config actions: bad targets, ports, options and values are errors naming t
     '14: error: format is given twice after action "/var/log/x"',
     '15: error: expected key=value after action "/var/log/x", found "oops"'
   ])
+})
+
+test('config: stall_timeout= on TCP forwards and max_datagram_size= on UDP forwards are accepted, and only there', () => {
+  const ok = parseConfigText('*.* @tcp://127.0.0.1:6514 stall_timeout=5\n*.* @127.0.0.1:514 max_datagram_size=1180\n', '/etc/stele.conf')
+  assert.deepEqual(ok.problems.filter((p) => p.severity === 'error'), [])
+  const bad = parseConfigText('*.* @127.0.0.1:514 stall_timeout=5\n*.* /var/log/x max_datagram_size=1180\n', '/etc/stele.conf')
+  assert.deepEqual(bad.problems.filter((p) => p.severity === 'error').map((p) => p.line), [1, 2])
 })
