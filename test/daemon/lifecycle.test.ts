@@ -62,3 +62,19 @@ test('lifecycle: out of file descriptors, connections are refused and logged, th
   assert.equal(daemon.child.exitCode, null)
   assert.ok((await daemon.stats()).inputs[0].refused > 0)
 })
+
+test('lifecycle: /dev/stdout as an action writes records to standard output (for containers)', { timeout: 30000 }, async (t) => {
+  const daemon = await startDaemon('mark_interval=0\nlisten tcp://127.0.0.1:0\n*.*  /dev/stdout format=json\n')
+  t.after(async () => { await daemon.close() })
+  let stdout = ''
+  daemon.child.stdout!.on('data', (chunk: string) => { stdout += chunk })
+  const socket = net.connect(daemon.port('tcp://127.0.0.1:0'), '127.0.0.1')
+  await once(socket, 'connect')
+  socket.end('<13>Nov 22 10:00:00 web1 app[7]: to stdout\n')
+  await waitFor(() => stdout.includes('to stdout'), 'the record on stdout')
+  const record = JSON.parse(stdout.split('\n').find((line) => line.includes('to stdout'))!)
+  assert.equal(record.hostname, 'web1')
+  assert.equal(record.appName, 'app')
+  assert.equal(record.source.input, 'tcp://127.0.0.1:0')
+  assert.match(record.source.peer, /^127\.0\.0\.1:\d+$/)
+})
