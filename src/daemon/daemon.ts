@@ -67,6 +67,8 @@ export class Daemon implements MessageSink {
   #stopping = false
   /** Messages routed (after repeat suppression). */
   routed = 0
+  /** Times the listeners were paused because an output was full (backpressure). */
+  pauses = 0
 
   constructor (config: Config, options: DaemonOptions) {
     this.#options = options
@@ -136,6 +138,7 @@ export class Daemon implements MessageSink {
       routed: this.routed,
       repeatsSuppressed: this.#repeats?.suppressed ?? 0,
       paused: this.#paused,
+      pauses: this.pauses,
       descriptors: { limit: this.#budget.limit, connectionBudget: this.#budget.connections, connectionsOpen: this.#budget.open },
       inputs: this.#inputs.map(({ component }) => ({ name: component.name, address: component.address(), ...component.counters })),
       outputs: this.#outputs.map(({ component }) => ({ name: component.name, ...component.counters }))
@@ -266,6 +269,7 @@ export class Daemon implements MessageSink {
     this.#full.add(output)
     if (this.#paused) return
     this.#paused = true
+    this.pauses++
     for (const running of this.#inputs) running.component.pause()
   }
 

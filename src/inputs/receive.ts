@@ -51,12 +51,12 @@ export class Receiver {
 
   /**
    * Parses one message and hands it on. `cut` is true when the transport already had to cut it
-   * (an oversize frame). Returns the sink's answer: false means outputs are full.
+   * (an oversize frame). `receivedAt` is taken once per socket read by stream inputs. Returns the sink's answer: false means outputs are full.
    */
-  receive (bytes: Buffer, source: MessageSource, cut: boolean): boolean {
+  receive (bytes: Buffer, source: MessageSource, cut: boolean, receivedAt = Date.now()): boolean {
     const counters = this.#counters
     counters.received++
-    const msg = this.#parse(bytes, Date.now())
+    const msg = this.#parse(bytes, receivedAt)
     msg.source = source
     if (cut) addProblem(msg, 'truncated', bytes.length, `message cut to ${bytes.length} bytes (max_message_size)`)
     if (msg.problems.length > 0) {

@@ -116,15 +116,20 @@ export class TcpInput implements Input {
     const config = this.#config
     const source: MessageSource = this.#receiver.sourceFor(socket.remoteAddress ?? '?', socket.remotePort ?? 0)
     const receiver = this.#receiver
+    // Frames of one socket read share its receive time (one clock read per chunk, not per message).
+    let receivedAt = 0
     const decoder = new FrameDecoder({
       framing: config.framing,
       maxFrameBytes: config.maxMessageSize,
-      onFrame: (frame, flags) => { receiver.receive(frame, source, (flags & FRAME_TRUNCATED) !== 0) },
+      onFrame: (frame, flags) => { receiver.receive(frame, source, (flags & FRAME_TRUNCATED) !== 0, receivedAt) },
       onProblem: (problem) => { this.#log.log(4, `${this.name} from ${source.peer ?? '?'}: ${problem}`) }
     })
     if (this.#paused) socket.pause()
-    socket.on('data', (chunk: Buffer) => { decoder.push(chunk) })
-    socket.on('end', () => { decoder.end(); socket.end() })
+    socket.on('data', (chunk: Buffer) => {
+      receivedAt = Date.now()
+      decoder.push(chunk)
+    })
+    socket.on('end', () => { receivedAt = Date.now(); decoder.end(); socket.end() })
     socket.on('error', (err) => {
       counters.errors++
       // A reset from a peer is routine; anything else is worth a line in the log.

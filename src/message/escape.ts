@@ -11,6 +11,45 @@ import type { ByteWriter } from './byte-writer.js'
 
 export function isControl (byte: number): boolean { return byte < 0x20 || byte === 0x7f }
 
+// One Uint32Array view per ArrayBuffer: the messages of one socket read share theirs.
+let wordsBuffer: ArrayBufferLike | null = null
+let words: Uint32Array<ArrayBufferLike> = new Uint32Array(0)
+
+/**
+ * Whether bytes start..end hold a control character, checked four bytes at a time: a word has
+ * a byte below 0x20 when ((x - 0x20202020) & ~x & 0x80808080) != 0, and a byte equal to 0x7F
+ * when the same test for "below 1" holds for x ^ 0x7F7F7F7F (exact for thresholds <= 0x80,
+ * whatever the other bytes; see "Determine if a word has a byte less than n" in Sean Anderson's
+ * Bit Twiddling Hacks). About twice as fast as a byte loop or a regular expression.
+ */
+export function hasControlBytes (buf: Buffer, start: number, end: number): boolean {
+  const base = buf.byteOffset
+  let p = start
+  while (p < end && ((base + p) & 3) !== 0) {
+    const b = buf[p++]!
+    if (b < 0x20 || b === 0x7f) return true
+  }
+  const stop = (base + end) >>> 2
+  let w = (base + p) >>> 2
+  if (w < stop) {
+    if (buf.buffer !== wordsBuffer) {
+      wordsBuffer = buf.buffer
+      words = new Uint32Array(buf.buffer, 0, buf.buffer.byteLength >>> 2)
+    }
+    for (; w < stop; w++) {
+      const x = words[w]!
+      const y = x ^ 0x7f7f7f7f
+      if ((((x - 0x20202020) & ~x) | ((y - 0x01010101) & ~y)) & 0x80808080) return true
+    }
+    p = stop * 4 - base
+  }
+  for (; p < end; p++) {
+    const b = buf[p]!
+    if (b < 0x20 || b === 0x7f) return true
+  }
+  return false
+}
+
 function writeEscape (out: ByteWriter, byte: number): void {
   out.byte(0x23)
   out.byte(0x30 + (byte >> 6))

@@ -32,6 +32,9 @@ function writeDigits (out: ByteWriter, value: number, count: number): void {
   }
 }
 
+/** "000Z" .. "999Z": the end of an ISO timestamp, by millisecond. */
+const MILLIS_Z: readonly string[] = Array.from({ length: 1000 }, (_, ms) => `${String(ms).padStart(3, '0')}Z`)
+
 /** `2026-11-22T10:00:00.123Z`: UTC with milliseconds, as OpenBSD syslogd -Z writes. */
 export class IsoUtcWriter {
   #second = NaN
@@ -44,8 +47,7 @@ export class IsoUtcWriter {
       this.#prefix = `${dateTimeText(second * 1000)}.`
     }
     out.latin1(this.#prefix)
-    writeDigits(out, epochMs - second * 1000, 3)
-    out.byte(0x5a)
+    out.latin1(MILLIS_Z[epochMs - second * 1000]!)
   }
 }
 

@@ -16,7 +16,7 @@
 // Formatters append to a ByteWriter so an output can batch many records into one write.
 
 import { ByteWriter } from './byte-writer.js'
-import { writeEscapedBytes, writeEscapedText } from './escape.js'
+import { hasControlBytes, writeEscapedBytes, writeEscapedText } from './escape.js'
 import { BsdTimeWriter, IsoUtcWriter, Rfc3339Writer } from './format-time.js'
 import { MAX_APP_NAME, MAX_HOSTNAME, MAX_MSGID, MAX_PROCID, MAX_SD_NAME, type SdElement, type SyslogMessage, type SyslogTimestamp } from './model.js'
 import { utf8Boundary } from './parse-common.js'
@@ -88,20 +88,24 @@ class RecordFormatter implements Formatter {
       writeJson(out, msg)
       return this.#finish(out, recordStart)
     }
-    const source = this.format === 'raw' ? msg.raw : msg.body
-    if (this.#newline !== 'split') return this.#record(msg, out, source, 0, source.length)
-    let start = 0
-    let lf = source.indexOf(LF)
-    if (lf < 0) return this.#record(msg, out, source, 0, source.length)
-    while (lf >= 0) {
-      const end = lf > start && source[lf - 1] === 0x0d ? lf - 1 : lf
-      this.#record(msg, out, source, start, end)
-      start = lf + 1
-      lf = source.indexOf(LF, start)
+    const raw = this.format === 'raw'
+    const source = raw ? msg.raw : msg.bodySource
+    const start = raw ? 0 : msg.bodyStart
+    const end = raw ? msg.raw.length : msg.bodyEnd
+    if (this.#newline !== 'split') return this.#record(msg, out, source, start, end)
+    let from = start
+    let lf = source.indexOf(LF, from)
+    if (lf < 0 || lf >= end) return this.#record(msg, out, source, start, end)
+    while (lf >= 0 && lf < end) {
+      const to = lf > from && source[lf - 1] === 0x0d ? lf - 1 : lf
+      this.#record(msg, out, source, from, to)
+      from = lf + 1
+      lf = source.indexOf(LF, from)
     }
-    if (start < source.length) this.#record(msg, out, source, start, source.length)
+    if (from < end) this.#record(msg, out, source, from, end)
   }
 
+  /** One record: the header, then bytes start..end of `body` (MSG, a line of it, or raw). */
   #record (msg: SyslogMessage, out: ByteWriter, body: Buffer, start: number, end: number): void {
     const recordStart = out.length
     switch (this.format) {
@@ -111,7 +115,9 @@ class RecordFormatter implements Formatter {
       case 'rfc5424': this.#rfc5424Header(msg, out, start < end || msg.bom); break
       default: break // raw: no header
     }
-    if (this.#newline === 'keep') out.bytes(body, start, end)
+    // Most bodies hold no control character: a word-at-a-time check and one copy beat escaping
+    // byte by byte.
+    if (this.#newline === 'keep' || !hasControlBytes(body, start, end)) out.bytes(body, start, end)
     else writeEscapedBytes(out, body, start, end)
     this.#finish(out, recordStart)
   }
@@ -123,7 +129,9 @@ class RecordFormatter implements Formatter {
       out.truncate(recordStart + utf8Boundary(record, this.#maxBytes))
       this.truncated++
     }
-    if (this.#terminator.length > 0) out.bytes(this.#terminator)
+    const terminator = this.#terminator
+    if (terminator.length === 1) out.byte(terminator[0]!)
+    else if (terminator.length > 0) out.bytes(terminator)
   }
 
   #hostOf (msg: SyslogMessage): string {

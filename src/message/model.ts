@@ -116,6 +116,11 @@ export class SyslogMessage {
   get facilityName (): string { return facilityName(this.pri >> 3) }
   get severityName (): string { return severityName(this.pri & 7) }
 
+  /** The Buffer MSG lies in, and where (formatters copy from here without making a view). */
+  get bodySource (): Buffer { return this.#bodySource }
+  get bodyStart (): number { return this.#bodyStart }
+  get bodyEnd (): number { return this.#bodyEnd }
+
   /** MSG, without a leading BOM and without trailing LF / CR / NUL. */
   get body (): Buffer {
     if (this.#body === undefined) this.#body = this.#bodySource.subarray(this.#bodyStart, this.#bodyEnd)

@@ -141,6 +141,8 @@ export function monthAt (buf: Buffer, pos: number): number {
  */
 export function readBsdTimestamp (buf: Buffer, pos: number, end: number, strict: boolean, zone: TimeZone, receivedAt: number): SyslogTimestamp | null {
   if (pos + 15 > end || buf[pos + 3] !== 0x20) return null
+  const cached = bsdCache.lookup(buf, pos, end, strict, zone, receivedAt)
+  if (cached !== null) return cached
   const month = monthAt(buf, pos)
   if (month === 0) return null
   let p = pos + 4
@@ -174,7 +176,7 @@ export function readBsdTimestamp (buf: Buffer, pos: number, end: number, strict:
   const localMs = daysFromCivil(year, month, day) * DAY_MS + timeOfDayMs
   const epochMs = hasZone ? localMs : zone.localToUtc(localMs)
   timestampRead.end = p
-  return {
+  const timestamp: SyslogTimestamp = {
     epochMs,
     micros: clock.fractionMicros % 1000,
     text: fieldText(buf, pos, p, false),
@@ -183,7 +185,53 @@ export function readBsdTimestamp (buf: Buffer, pos: number, end: number, strict:
     hasYear,
     offsetMinutes: Math.round((localMs - epochMs) / 60000)
   }
+  bsdCache.remember(buf, pos, p, strict, zone, receivedAt, timestamp)
+  return timestamp
 }
+
+/**
+ * The last BSD timestamp read, by its bytes. Messages arrive in bursts within one second, so
+ * most timestamps are the previous one again; the parsed value (immutable, so it can be shared
+ * between messages) is reused when the same bytes are read with the same settings on the same
+ * receive day (the year of a yearless timestamp depends on the receive day). The bytes after
+ * the cached text must end the timestamp where it ended before: no more fraction digits and no
+ * UTC/GMT suffix that the cached reading did not have.
+ */
+class BsdTimestampCache {
+  readonly #bytes = Buffer.alloc(40)
+  #length = 0
+  #strict = false
+  #zone: TimeZone | null = null
+  #day = NaN
+  #value: SyslogTimestamp | null = null
+
+  lookup (buf: Buffer, pos: number, end: number, strict: boolean, zone: TimeZone, receivedAt: number): SyslogTimestamp | null {
+    const length = this.#length
+    const value = this.#value
+    if (value === null || zone !== this.#zone || strict !== this.#strict || pos + length > end) return null
+    const bytes = this.#bytes
+    for (let i = 0; i < length; i++) if (buf[pos + i] !== bytes[i]) return null
+    const next = buf[pos + length]
+    if (next !== undefined && (isDigit(next) || next === 0x2e || next === 0x2c)) return null
+    if (!value.hasZone && next === 0x20 && pos + length + 4 <= end && isUtcName(buf, pos + length + 1)) return null
+    if (Math.floor(receivedAt / DAY_MS) !== this.#day) return null
+    timestampRead.end = pos + length
+    return value
+  }
+
+  remember (buf: Buffer, pos: number, end: number, strict: boolean, zone: TimeZone, receivedAt: number, value: SyslogTimestamp): void {
+    const length = end - pos
+    if (length > this.#bytes.length) { this.#value = null; return }
+    buf.copy(this.#bytes, 0, pos, end)
+    this.#length = length
+    this.#strict = strict
+    this.#zone = zone
+    this.#day = Math.floor(receivedAt / DAY_MS)
+    this.#value = value
+  }
+}
+
+const bsdCache = new BsdTimestampCache()
 
 function isUtcName (buf: Buffer, pos: number): boolean {
   const a = buf[pos]; const b = buf[pos + 1]; const c = buf[pos + 2]

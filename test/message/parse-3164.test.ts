@@ -176,3 +176,17 @@ test('rfc3164: strict mode reports the first violation only', () => {
   assert.deepEqual(codes(p(`<13>Nov 22 10:00:00 h ${'t'.repeat(33)}: m`, strict)), ['bad-tag'])
   assert.deepEqual(codes(p(`<13>Nov 22 10:00:00 h app: ${'m'.repeat(1100)}`, strict)), ['field-too-long'])
 })
+
+test('rfc3164: a repeated timestamp is reused only when it would be read the same way', () => {
+  const a = p('<13>Nov 22 10:00:00 h app: first')
+  const b = p('<13>Nov 22 10:00:00 h app: second')
+  assert.equal(b.timestamp, a.timestamp, 'the same bytes, settings and receive day share one parsed value')
+  assert.equal(p('<13>Nov 22 10:00:00.250 h app: m').timestamp?.epochMs, Date.UTC(2026, 10, 22, 10, 0, 0, 250))
+  assert.equal(p('<13>Nov 22 10:00:00 UTC: %X-1-Y: m').timestamp?.hasZone, true)
+  assert.equal(p('<13>Nov 22 10:00:00 h app: m', { timeZone: 'Europe/Berlin' }).timestamp?.epochMs, Date.UTC(2026, 10, 22, 9))
+  assert.equal(p('<13>Nov 22 10:00:00 h app: m', { strict: true }).timestamp?.epochMs, Date.UTC(2026, 10, 22, 10))
+  // A new receive day may change the inferred year.
+  assert.equal(p('<13>Dec 31 23:59:59 h app: m', { receivedAt: Date.UTC(2026, 11, 31, 23, 59, 59) }).timestamp?.epochMs, Date.UTC(2026, 11, 31, 23, 59, 59))
+  assert.equal(p('<13>Dec 31 23:59:59 h app: m', { receivedAt: Date.UTC(2027, 0, 1, 0, 0, 1) }).timestamp?.epochMs, Date.UTC(2026, 11, 31, 23, 59, 59))
+  assert.equal(p('<13>Dec 31 23:59:59 h app: m', { receivedAt: Date.UTC(2027, 11, 31, 23, 59, 59) }).timestamp?.epochMs, Date.UTC(2027, 11, 31, 23, 59, 59))
+})
