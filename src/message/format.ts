@@ -36,6 +36,12 @@ export interface FormatOptions {
   timeZone?: TimeZone | string
   /** Written when a message has no HOSTNAME. Default "-". */
   hostname?: string
+  /**
+   * rfc3164 only: leave HOSTNAME out, as glibc's syslog(3) and logger(1) write to the local
+   * socket (`<PRI>Mmm dd hh:mm:ss TAG[PID]: MSG`); a local receiver reads the word after the
+   * timestamp as the TAG and adds the hostname itself. Default false.
+   */
+  localHeader?: boolean
   /** A record longer than this (without terminator) is cut on a UTF-8 boundary and counted. 0 = no limit. */
   maxBytes?: number
 }
@@ -67,6 +73,7 @@ class RecordFormatter implements Formatter {
   readonly #newline: NewlinePolicy
   readonly #terminator: Buffer
   readonly #hostname: string
+  readonly #localHeader: boolean
   readonly #maxBytes: number
   readonly #iso = new IsoUtcWriter()
   readonly #rfc3339 = new Rfc3339Writer()
@@ -77,6 +84,7 @@ class RecordFormatter implements Formatter {
     this.#newline = options.newline ?? 'escape'
     this.#terminator = Buffer.from(options.terminator ?? '\n', 'utf8')
     this.#hostname = options.hostname ?? '-'
+    this.#localHeader = options.localHeader === true
     this.#maxBytes = options.maxBytes ?? 0
     const zone = options.timeZone instanceof TimeZone ? options.timeZone : timeZone(options.timeZone ?? 'local')
     this.#bsd = new BsdTimeWriter(zone)
@@ -173,8 +181,10 @@ class RecordFormatter implements Formatter {
     writePri(out, msg.pri)
     this.#bsd.write(out, msg.timestamp?.epochMs ?? msg.receivedAt)
     out.byte(0x20)
-    writeToken(out, this.#hostOf(msg), MAX_HOSTNAME)
-    out.byte(0x20)
+    if (!this.#localHeader) {
+      writeToken(out, this.#hostOf(msg), MAX_HOSTNAME)
+      out.byte(0x20)
+    }
     if (msg.appName !== null && msg.appName !== '') {
       writeTagToken(out, msg.appName)
       if (msg.procId !== null && msg.procId !== '') {

@@ -28,6 +28,11 @@ test('format: rfc3164 wire format', () => {
   assert.equal(fmt(sample(), 'rfc3164', { terminator: '' }), '<30>Nov 22 10:00:00 web1 nginx[4242]: GET / 200')
   const local = parse(Buffer.from('<13>Nov 22 10:00:00 app: m'), { receivedAt: RECEIVED, timeZone: 'UTC', expectHostname: false })
   assert.equal(fmt(local, 'rfc3164', { hostname: 'relay1', terminator: '' }), '<13>Nov 22 10:00:00 relay1 app: m')
+  // To a local socket, as glibc writes: no HOSTNAME, and a local reader takes the TAG back.
+  const wire = fmt(sample(), 'rfc3164', { terminator: '', localHeader: true })
+  assert.equal(wire, '<30>Nov 22 10:00:00 nginx[4242]: GET / 200')
+  const back = parse(Buffer.from(wire), { receivedAt: RECEIVED, timeZone: 'UTC', expectHostname: false })
+  assert.deepEqual([back.hostname, back.appName, back.procId, back.text], [null, 'nginx', '4242', 'GET / 200'])
 })
 
 test('format: rfc5424 reproduces the RFC examples byte for byte', () => {

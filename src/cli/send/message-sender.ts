@@ -13,7 +13,6 @@ import { ByteWriter } from '../../message/byte-writer.js'
 import { createFormatter, type Formatter } from '../../message/format.js'
 import { createMessage, type MessageFields, type SyslogMessage, type SyslogTimestamp } from '../../message/model.js'
 import { timeZone } from '../../message/time-zone.js'
-import { Local3164Formatter } from './local-3164.js'
 import type { Transport } from './transport.js'
 
 /** 'octet': RFC 6587 §3.4.1; 'lf': §3.4.2 with an LF trailer; 'datagram': one message each. */
@@ -21,7 +20,7 @@ export type SendFraming = 'octet' | 'lf' | 'datagram'
 
 export interface SenderOptions {
   format: 'rfc5424' | 'rfc3164'
-  /** RFC 3164 without HOSTNAME, for a local socket (see local-3164.ts). */
+  /** RFC 3164 without HOSTNAME, for a local socket (FormatOptions.localHeader). */
   local: boolean
   framing: SendFraming
   /** Longest record, header included; longer ones are cut on a UTF-8 boundary. */
@@ -36,7 +35,6 @@ const BATCH_BYTES = 128 * 1024
 const LF = 0x0a
 const SP = 0x20
 
-interface RecordFormatter { readonly truncated: number, write (msg: SyslogMessage, out: ByteWriter): void }
 
 export class MessageSender {
   /** Messages handed to the transport. */
@@ -46,7 +44,7 @@ export class MessageSender {
   readonly #transport: Transport
   readonly #framing: SendFraming
   readonly #msg: SyslogMessage
-  readonly #formatter: RecordFormatter
+  readonly #formatter: Formatter
   readonly #onTruncated: (messageNumber: number) => void
   readonly #zone = timeZone('local')
   readonly #batch = new ByteWriter(BATCH_BYTES * 2)
@@ -63,9 +61,8 @@ export class MessageSender {
     this.#msg = createMessage({ ...options.fields, format: options.format })
     // Framing is done here, so records get no terminator and keep their bytes; LF framing
     // then turns embedded LFs into spaces (as encodeNonTransparent does).
-    this.#formatter = options.local && options.format === 'rfc3164'
-      ? new Local3164Formatter(options.maxBytes)
-      : createFormatter(options.format, { newline: 'keep', terminator: '', maxBytes: options.maxBytes }) satisfies Formatter
+    // RFC 3164 to a local socket leaves HOSTNAME out, as glibc and logger do.
+    this.#formatter = createFormatter(options.format, { newline: 'keep', terminator: '', maxBytes: options.maxBytes, localHeader: options.local, timeZone: 'local' })
   }
 
   /** Messages cut to maxBytes so far. */
