@@ -15,10 +15,10 @@ import { createRequire } from 'node:module'
 import net from 'node:net'
 import type { ListenerConfig } from '../config/schema.js'
 import type { DaemonLog, Input, InputCounters } from '../daemon/component.js'
-import type { DescriptorBudget } from '../daemon/descriptor-budget.js'
 import { ListenError } from '../errors.js'
-import { FrameDecoder, FRAME_TRUNCATED, type Framing } from '../framing/frame-decoder.js'
+import type { Framing } from '../framing/frame-decoder.js'
 import { newInputCounters, Receiver } from './receive.js'
+import { StreamServer } from './stream-server.js'
 import type { InputDeps } from './udp.js'
 
 interface DgramSocket {
@@ -52,11 +52,9 @@ export class UnixInput implements Input {
   readonly #config: ListenerConfig
   readonly #log: DaemonLog
   readonly #receiver: Receiver
-  readonly #connections = new Set<net.Socket>()
-  readonly #budget: DescriptorBudget
-  #server: net.Server | undefined
+  readonly #deps: InputDeps
+  #streams: StreamServer | undefined
   #dgram: DgramSocket | undefined
-  #paused = false
   /** 'dgram' or 'stream', decided at start(). */
   type: 'dgram' | 'stream' = 'stream'
 
@@ -64,7 +62,7 @@ export class UnixInput implements Input {
     this.#config = config
     this.name = config.url
     this.#log = deps.log
-    this.#budget = deps.budget
+    this.#deps = deps
     this.#receiver = new Receiver({
       input: config.url,
       sink: deps.sink,
@@ -88,31 +86,17 @@ export class UnixInput implements Input {
 
   address (): string { return this.#config.path }
 
-  pause (): void {
-    if (this.#paused) return
-    this.#paused = true
-    for (const socket of this.#connections) socket.pause()
-  }
-
-  resume (): void {
-    if (!this.#paused) return
-    this.#paused = false
-    for (const socket of this.#connections) socket.resume()
-  }
+  // A datagram socket has no flow control to push back with; only stream connections pause.
+  pause (): void { this.#streams?.pause() }
+  resume (): void { this.#streams?.resume() }
 
   async stop (): Promise<void> {
     const dgram = this.#dgram
     this.#dgram = undefined
     if (dgram !== undefined) dgram.close()
-    const server = this.#server
-    this.#server = undefined
-    if (server !== undefined) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      for (const socket of this.#connections) { socket.resume(); socket.end() }
-      const timer = setTimeout(() => { for (const socket of this.#connections) socket.destroy() }, 2000)
-      await closed
-      clearTimeout(timer)
-    }
+    const streams = this.#streams
+    this.#streams = undefined
+    if (streams !== undefined) await streams.close()
     await unlink(this.#config.path).catch(() => {})
   }
 
@@ -133,66 +117,22 @@ export class UnixInput implements Input {
   }
 
   async #startStream (): Promise<void> {
-    const server = net.createServer(this.#onConnection)
-    server.maxConnections = this.#config.maxConnections
-    server.on('drop', () => {
-      this.counters.refused!++
-      this.#log.log(4, `${this.name}: connection refused: max_connections ${this.#config.maxConnections} reached`)
-    })
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new ListenError(this.#config.url, { cause: err })))
-      server.listen(this.#config.path, () => resolve())
-    })
-    server.on('error', (err) => {
-      this.counters.errors++
-      this.#log.log(3, `${this.name}: ${err.message}`)
-    })
-    this.#server = server
-  }
-
-  /** Within the daemon's descriptor budget, or closed at once, counted and reported. */
-  #admit (socket: net.Socket): boolean {
-    const refusal = this.#budget.acquire()
-    if (refusal === null) return true
-    socket.on('error', () => {})
-    socket.destroy()
-    this.counters.refused!++
-    if (refusal !== '') this.#log.log(3, `${this.name}: ${refusal}`)
-    return false
-  }
-
-  #onConnection = (socket: net.Socket): void => {
-    const counters = this.counters
-    if (!this.#admit(socket)) return
-    counters.accepted!++
-    counters.connections!++
-    this.#connections.add(socket)
+    const config = this.#config
     const source = this.#receiver.localSource
-    const receiver = this.#receiver
-    let decoder: FrameDecoder | undefined
-    if (this.#paused) socket.pause()
-    socket.on('data', (chunk: Buffer) => {
-      if (decoder === undefined) {
-        decoder = new FrameDecoder({
-          framing: this.#config.framing === 'auto' ? localFraming(chunk) : this.#config.framing,
-          maxFrameBytes: this.#config.maxMessageSize,
-          onFrame: (frame, flags) => { receiver.receive(frame, source, (flags & FRAME_TRUNCATED) !== 0) },
-          onProblem: (problem) => { this.#log.log(4, `${this.name}: ${problem}`) }
-        })
-      }
-      decoder.push(chunk)
+    const streams = new StreamServer(net.createServer(), {
+      name: config.url,
+      counters: this.counters,
+      log: this.#log,
+      budget: this.#deps.budget,
+      receiver: this.#receiver,
+      maxConnections: config.maxConnections,
+      maxFrameBytes: config.maxMessageSize,
+      idleTimeoutS: config.idleTimeoutS,
+      framingFor: (firstChunk) => config.framing === 'auto' ? localFraming(firstChunk) : config.framing,
+      sourceFor: () => source
     })
-    socket.on('end', () => { decoder?.end(); socket.end() })
-    socket.on('error', (err) => {
-      counters.errors++
-      if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') this.#log.log(4, `${this.name}: ${err.message}`)
-    })
-    socket.on('close', () => {
-      counters.connections!--
-      this.#connections.delete(socket)
-      const recovered = this.#budget.release()
-      if (recovered !== null) this.#log.log(5, `${this.name}: ${recovered}`)
-    })
+    await streams.listen({ path: config.path }, config.url)
+    this.#streams = streams
   }
 }
 
