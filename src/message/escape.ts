@@ -73,17 +73,27 @@ export function writeEscapedBytes (out: ByteWriter, source: Buffer, start: numbe
 
 /** Writes a header string as UTF-8, escaping control characters. */
 export function writeEscapedText (out: ByteWriter, text: string): void {
+  // One pass for the usual ASCII field; the first non-ASCII character hands the rest to the
+  // UTF-8 path (which keeps surrogate pairs together).
+  const length = text.length
+  out.reserve(length * 4)
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 0x80) { writeEscapedUnicode(out, i === 0 ? text : text.slice(i)); return }
+    if (c < 0x20 || c === 0x7f) writeEscape(out, c)
+    else out.byte(c)
+  }
+}
+
+function writeEscapedUnicode (out: ByteWriter, text: string): void {
+  let run = 0
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
     if (c < 0x20 || c === 0x7f) {
-      out.utf8(text.slice(0, i))
-      for (let j = i; j < text.length; j++) {
-        const d = text.charCodeAt(j)
-        if (d < 0x20 || d === 0x7f) writeEscape(out, d)
-        else out.utf8(text[j]!)
-      }
-      return
+      out.utf8(text.slice(run, i))
+      writeEscape(out, c)
+      run = i + 1
     }
   }
-  out.utf8(text)
+  out.utf8(run === 0 ? text : text.slice(run))
 }

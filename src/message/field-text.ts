@@ -15,7 +15,7 @@
 
 import { latin1, utf8 } from './buffer-slices.js'
 
-const HEADER_BYTES = 512
+const HEADER_BYTES = 128
 
 let headText = ''
 let headSource: Buffer | undefined
