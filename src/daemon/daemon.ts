@@ -67,8 +67,10 @@ export class Daemon implements MessageSink {
   #stopping = false
   /** Messages routed (after repeat suppression). */
   routed = 0
-  /** Times the listeners were paused because an output was full (backpressure). */
+  /** Times the listeners were paused because an output was full (backpressure), and for how long. */
   pauses = 0
+  pausedMs = 0
+  #pausedAt = 0
 
   constructor (config: Config, options: DaemonOptions) {
     this.#options = options
@@ -139,6 +141,7 @@ export class Daemon implements MessageSink {
       repeatsSuppressed: this.#repeats?.suppressed ?? 0,
       paused: this.#paused,
       pauses: this.pauses,
+      pausedMs: Math.round(this.pausedMs),
       descriptors: { limit: this.#budget.limit, connectionBudget: this.#budget.connections, connectionsOpen: this.#budget.open },
       inputs: this.#inputs.map(({ component }) => ({ name: component.name, address: component.address(), ...component.counters })),
       outputs: this.#outputs.map(({ component }) => ({ name: component.name, ...component.counters }))
@@ -270,12 +273,14 @@ export class Daemon implements MessageSink {
     if (this.#paused) return
     this.#paused = true
     this.pauses++
+    this.#pausedAt = performance.now()
     for (const running of this.#inputs) running.component.pause()
   }
 
   #onDrain (output: Output): void {
     if (!this.#full.delete(output) || this.#full.size > 0 || !this.#paused) return
     this.#paused = false
+    this.pausedMs += performance.now() - this.#pausedAt
     for (const running of this.#inputs) running.component.resume()
   }
 
