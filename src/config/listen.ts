@@ -20,9 +20,11 @@ const APPLIES_TO: Readonly<Record<string, readonly ListenTransport[]>> = {
   max_connections: ['tcp', 'unix'],
   max_message_size: ['udp', 'tcp', 'unix'],
   framing: ['tcp', 'unix'],
-  rcvbuf: ['udp', 'unix'],
-  idle_timeout: ['tcp', 'unix']
+  rcvbuf: ['udp'],
+  idle_timeout: ['tcp', 'unix'],
+  type: ['unix']
 }
+const UNIX_SOCKET_TYPES = ['dgram', 'stream'] as const
 
 /** A listener before the global max_message_size (which may come later in the file) is known. */
 export type PendingListener = Omit<ListenerConfig, 'maxMessageSize'> & { maxMessageSize: number | null }
@@ -55,8 +57,10 @@ export function parseListen (words: readonly string[], ctx: ListenContext): Pend
   const framing = value('framing', 'auto' as Framing, (k, t, r) => parseChoice(k, t, FRAMINGS, r))
   const rcvbufBytes = value('rcvbuf', DEFAULT_RCVBUF_BYTES, (k, t, r) => parseSize(k, t, r, { min: 1 }))
   const idleTimeoutS = value('idle_timeout', 0, parseDuration)
+  // type=dgram|stream (unix): read by the unix input from `options`; checked here.
+  const socketType = value<string>('type', 'auto', (k, t, r) => parseChoice(k, t, UNIX_SOCKET_TYPES, r))
   if (!ok || maxConnections === undefined || maxMessageSize === undefined || framing === undefined ||
-    rcvbufBytes === undefined || idleTimeoutS === undefined) return undefined
+    rcvbufBytes === undefined || idleTimeoutS === undefined || socketType === undefined) return undefined
   return { file: ctx.file, line: ctx.line, url, ...where, maxConnections, maxMessageSize, framing, rcvbufBytes, idleTimeoutS, options }
 }
 

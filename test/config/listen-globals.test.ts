@@ -3,6 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { parseOk, problemsOf } from './helpers.js'
+import { parseConfigText } from '../../src/config/load.js'
 
 test('config listen: udp, tcp, IPv6 and unix listeners with defaults and options', () => {
   const config = parseOk([
@@ -50,7 +51,7 @@ test('config listen: unknown options are kept with a warning; misplaced and bad 
     '6: error: listen "unix://stele.sock": the socket path must be absolute (unix:///run/stele.sock) or start with ./ (unix://./stele.sock)',
     '7: error: listen "tcp://0.0.0.0:6514" repeats the listener at /etc/stele/stele.conf:1',
     '8: error: listen needs a URL: udp://ADDR:PORT, tcp://ADDR:PORT or unix:///PATH',
-    '9: error: option "rcvbuf" does not apply to tcp listeners (only udp, unix)',
+    '9: error: option "rcvbuf" does not apply to tcp listeners (only udp)',
     '9: error: framing "xml" is not one of auto, octet, lf, nul',
     '9: error: idle_timeout "soon" is not a duration (e.g. 600, 20m, 1h)'
   ])
@@ -101,4 +102,12 @@ test('config globals: bad values, unknown keys and repeats', () => {
     '8: warning: max_message_size 100 is below 480 bytes, the least RFC 5424 §6.1 lets a receiver accept',
     '9: warning: hostname was already given at /etc/stele/stele.conf:9; this value replaces it'
   ])
+})
+
+test('config listen: type=dgram|stream applies to unix listeners only and is checked', () => {
+  const ok = parseConfigText('listen unix:///run/stele.sock type=stream\n', '/etc/stele.conf')
+  assert.deepEqual(ok.problems, [])
+  assert.equal(ok.config?.listeners[0]?.options.type, 'stream')
+  const bad = parseConfigText('listen unix:///run/stele.sock type=seqpacket\nlisten tcp://127.0.0.1:1 type=stream\nlisten unix:///run/x.sock rcvbuf=1m\n', '/etc/stele.conf')
+  assert.deepEqual(bad.problems.map((p) => [p.line, p.severity]), [[1, 'error'], [2, 'error'], [3, 'error']])
 })
