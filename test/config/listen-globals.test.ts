@@ -105,7 +105,7 @@ test('config globals: bad values, unknown keys and repeats', () => {
 })
 
 test('config listen: type=dgram|stream applies to unix listeners only and is checked', () => {
-  const ok = parseConfigText('listen unix:///run/stele.sock type=stream\n', '/etc/stele.conf')
+  const ok = parseConfigText('listen unix:///run/stele.sock type=stream\n*.* /var/log/messages\n', '/etc/stele.conf')
   assert.deepEqual(ok.problems, [])
   assert.equal(ok.config?.listeners[0]?.options.type, 'stream')
   const bad = parseConfigText('listen unix:///run/stele.sock type=seqpacket\nlisten tcp://127.0.0.1:1 type=stream\nlisten unix:///run/x.sock rcvbuf=1m\n', '/etc/stele.conf')
