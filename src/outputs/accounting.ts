@@ -85,3 +85,17 @@ export class DrainSignal {
     }
   }
 }
+
+/**
+ * Waits for `work` (usually flush()), but no longer than `graceMs`: stop() gives a destination
+ * that is down or a reader that is gone a bounded time before what is left is counted.
+ */
+export async function settleWithin (work: Promise<unknown>, graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs) })
+  try {
+    await Promise.race([work, grace])
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -31,7 +31,7 @@ import { octetCountPrefix } from '../framing/octet-counting.js'
 import { ByteWriter } from '../message/byte-writer.js'
 import { createFormatter, type Formatter } from '../message/format.js'
 import type { SyslogMessage } from '../message/model.js'
-import { countDropped, DrainSignal, errorCode, messages, newCounters, Progress } from './accounting.js'
+import { countDropped, DrainSignal, errorCode, messages, newCounters, Progress, settleWithin } from './accounting.js'
 import { Backoff } from './backoff.js'
 import { hostPort, numberOption } from './forward-options.js'
 import { MemoryRecordQueue, type RecordQueue } from './record-queue.js'
@@ -182,12 +182,7 @@ export class TcpForward implements Output {
 
   async #stop (): Promise<void> {
     this.#stopping = true
-    if (this.#queue.length > 0) {
-      let timer: NodeJS.Timeout | undefined
-      const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.#stopGraceMs) })
-      await Promise.race([this.flush(), grace])
-      clearTimeout(timer)
-    }
+    if (this.#queue.length > 0) await settleWithin(this.flush(), this.#stopGraceMs)
     this.#shutDown()
   }
 

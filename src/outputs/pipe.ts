@@ -29,7 +29,7 @@ import { NotAFifoError, SteleError } from '../errors.js'
 import { ByteWriter } from '../message/byte-writer.js'
 import { createFormatter, type Formatter } from '../message/format.js'
 import type { SyslogMessage } from '../message/model.js'
-import { countDropped, errorCode, messages, newCounters, Progress } from './accounting.js'
+import { countDropped, errorCode, messages, newCounters, Progress, settleWithin } from './accounting.js'
 import { MemoryRecordQueue } from './record-queue.js'
 
 export interface PipeOutputOptions {
@@ -174,12 +174,7 @@ export class PipeOutput implements Output {
 
   async #stop (): Promise<void> {
     this.#stopping = true
-    if (this.#queue.length > 0) {
-      let timer: NodeJS.Timeout | undefined
-      const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.#stopGraceMs) })
-      await Promise.race([this.flush(), grace])
-      clearTimeout(timer)
-    }
+    if (this.#queue.length > 0) await settleWithin(this.flush(), this.#stopGraceMs)
     this.#clearTimer()
     await this.#idle()
     this.#shutDown()
