@@ -5,6 +5,7 @@
 
 import type { SyslogMessage } from '../message/model.js'
 import type { TimeZone } from '../message/time-zone.js'
+import type { DescriptorBudget } from './descriptor-budget.js'
 
 /** Why a message could not be delivered; every drop is counted under one of these. */
 export type DropReason =
@@ -93,6 +94,16 @@ export interface Input {
   resume (): void
   /** Stops accepting, then finishes the frames already in hand. Idempotent. */
   stop (): Promise<void>
+}
+
+/** What the daemon gives every listener. */
+export interface InputDeps {
+  sink: MessageSink
+  log: DaemonLog
+  /** Zone for timestamps sent without one. */
+  timeZone: TimeZone
+  /** Descriptors shared by the connections of every stream listener. */
+  budget: DescriptorBudget
 }
 
 /** What inputs hand their messages to. Returns false when outputs are full (pause). */

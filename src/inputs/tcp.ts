@@ -7,10 +7,9 @@
 
 import net from 'node:net'
 import type { ListenerConfig } from '../config/schema.js'
-import type { Input, InputCounters } from '../daemon/component.js'
+import type { Input, InputCounters, InputDeps } from '../daemon/component.js'
 import { newInputCounters, Receiver } from './receive.js'
 import { StreamServer } from './stream-server.js'
-import type { InputDeps } from './udp.js'
 
 export class TcpInput implements Input {
   readonly name: string

@@ -6,19 +6,9 @@
 import dgram from 'node:dgram'
 import { isIPv6 } from 'node:net'
 import type { ListenerConfig } from '../config/schema.js'
-import type { DaemonLog, Input, InputCounters, MessageSink } from '../daemon/component.js'
-import type { DescriptorBudget } from '../daemon/descriptor-budget.js'
+import type { DaemonLog, Input, InputCounters, InputDeps } from '../daemon/component.js'
 import { ListenError } from '../errors.js'
-import type { TimeZone } from '../message/time-zone.js'
 import { newInputCounters, Receiver } from './receive.js'
-
-export interface InputDeps {
-  sink: MessageSink
-  log: DaemonLog
-  timeZone: TimeZone
-  /** Descriptors shared by the connections of every stream listener. */
-  budget: DescriptorBudget
-}
 
 export class UdpInput implements Input {
   readonly name: string

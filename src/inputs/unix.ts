@@ -14,12 +14,11 @@ import { chmod, lstat, unlink } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import net from 'node:net'
 import type { ListenerConfig } from '../config/schema.js'
-import type { DaemonLog, Input, InputCounters } from '../daemon/component.js'
+import type { DaemonLog, Input, InputCounters, InputDeps } from '../daemon/component.js'
 import { ListenError } from '../errors.js'
 import type { Framing } from '../framing/frame-decoder.js'
 import { newInputCounters, Receiver } from './receive.js'
 import { StreamServer } from './stream-server.js'
-import type { InputDeps } from './udp.js'
 
 interface DgramSocket {
   on (event: 'message', fn: (buf: Buffer) => void): void

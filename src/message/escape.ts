@@ -9,8 +9,6 @@
 
 import type { ByteWriter } from './byte-writer.js'
 
-export function isControl (byte: number): boolean { return byte < 0x20 || byte === 0x7f }
-
 // One Uint32Array view per ArrayBuffer: the messages of one socket read share theirs.
 let wordsBuffer: ArrayBufferLike | null = null
 let words: Uint32Array<ArrayBufferLike> = new Uint32Array(0)
