@@ -23,7 +23,8 @@
 // ratio of the medians in brackets, as in bench/message/parse.bench.ts.
 //
 // Flags: --count N, --runs N, --json, --only stele|rsyslog, --rsyslogd PATH,
-// --stele-node-arg ARG (repeatable; e.g. --stele-node-arg=--cpu-prof --stele-node-arg=--cpu-prof-dir=DIR).
+// --stele-node-arg ARG (repeatable; e.g. --stele-node-arg=--cpu-prof --stele-node-arg=--cpu-prof-dir=DIR),
+// --stele-option KEY=VALUE (repeatable; a global option added to stele's config, e.g. parse_threads=0).
 
 import os from 'node:os'
 import net from 'node:net'
@@ -41,7 +42,8 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     only: { type: 'string' },
     rsyslogd: { type: 'string', default: '/usr/sbin/rsyslogd' },
-    'stele-node-arg': { type: 'string', multiple: true, default: [] }
+    'stele-node-arg': { type: 'string', multiple: true, default: [] },
+    'stele-option': { type: 'string', multiple: true, default: [] }
   }
 })
 const COUNT = Math.max(1000, Math.floor(Number(args.count)))
@@ -51,6 +53,7 @@ const ONLY = args.only as DaemonName | undefined
 if (ONLY !== undefined && !['stele', 'rsyslog'].includes(ONLY)) throw new Error('--only takes stele or rsyslog')
 const RSYSLOGD = args.rsyslogd!
 const STELE_NODE_ARGS = args['stele-node-arg']!
+const STELE_OPTIONS = args['stele-option']!
 
 const HERE = dirname(fileURLToPath(import.meta.url)) // dist/bench/e2e
 const ROOT = resolve(HERE, '../../..')
@@ -285,6 +288,7 @@ function startStele (dir: string, port: number): Started {
     'repeat_suppression=off',
     'mark_interval=0',
     `control_socket=${join(dir, 'stele.ctl')}`,
+    ...STELE_OPTIONS,
     `*.* -${outFile}`,
     ''
   ].join('\n'))
