@@ -29,7 +29,8 @@ mutual-TLS setup, and prints certificate fingerprints.
                 §4.2.2), the values fingerprint= and allow= take
 
 Options:
-      --dir DIR          where the CA is and the files go (default: the current directory)
+      --dir DIR          where the CA is and the files go (default: the current directory);
+                         ca creates DIR, not its parents
       --name NAME        see above; characters other than letters, digits, . _ @ - become _
                          in file names
       --ip ADDR          server: an IP address for subjectAltName (repeatable)
@@ -122,9 +123,7 @@ async function runCa (argv: string[]): Promise<number> {
   if (help) { process.stdout.write(CERT_HELP); return 0 }
   const name = names[0] ?? DEFAULT_CA_NAME
   const files = outputFiles(common.dir, 'ca')
-  await mkdir(common.dir, { recursive: true }).catch((err: Error) => {
-    throw new CertFailure(`cannot create "${common.dir}": ${err.message}`, { cause: err })
-  })
+  await makeDir(common.dir)
   await refuseExisting(files, common.force)
   const { createCa } = await import('../tls/certificates.js')
   const made = await createCa({ name, days: common.days, keyType: common.keyType })
@@ -203,6 +202,21 @@ interface OutputFiles { dir: string, cert: string, key: string }
 
 function outputFiles (dir: string, stem: string): OutputFiles {
   return { dir, cert: join(dir, `${stem}.crt`), key: join(dir, `${stem}.key`) }
+}
+
+/**
+ * The directory itself, not its parents: Node 20's recursive mkdir spins forever on some
+ * paths (under /proc), and a mistyped parent is better reported than created.
+ */
+async function makeDir (dir: string): Promise<void> {
+  try {
+    await mkdir(dir)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') return
+    const why = code === 'ENOENT' ? 'its parent directory does not exist' : (err as Error).message
+    throw new CertFailure(`cannot create directory "${dir}": ${why}`, { cause: err })
+  }
 }
 
 async function readCa (dir: string): Promise<CertAndKey> {

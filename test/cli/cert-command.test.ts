@@ -178,7 +178,7 @@ test('cert: existing files are not replaced without --force; with it they are, m
   assert.deepEqual((await readdir(dir)).sort(), ['ca.crt', 'ca.key', 'h1.crt', 'h1.key'], 'no temporary files left')
 })
 
-test('cert: without a CA in DIR, server and client say how to make one', { skip }, async (t) => {
+test('cert: without a CA in DIR, server and client say how to make one; ca makes DIR but not its parents', { skip }, async (t) => {
   const dir = await tempDir(t)
   for (const kind of ['server', 'client']) {
     const r = await stele([kind, '--dir', dir, '--name', 'h1'])
@@ -190,6 +190,9 @@ test('cert: without a CA in DIR, server and client say how to make one', { skip 
   const r = await stele(['client', '--dir', dir, '--name', 'h1'])
   assert.equal(r.stderr, `stele cert client: no CA in ${dir} (${join(dir, 'ca.key')} is missing): run \`stele cert ca --dir ${dir}\` first\n`)
   assert.deepEqual((await readdir(dir)).sort(), ['ca.crt'])
+  const deep = await stele(['ca', '--dir', join(dir, 'a', 'b')])
+  assert.equal(deep.code, 1)
+  assert.equal(deep.stderr, `stele cert ca: cannot create directory "${join(dir, 'a', 'b')}": its parent directory does not exist\n`)
 })
 
 test('cert: file names from --name stay inside DIR; the CN keeps the name', { skip }, async (t) => {
