@@ -6,6 +6,7 @@ import { runCheck, CHECK_HELP } from './check-command.js'
 import { runRun, RUN_HELP } from './run-command.js'
 import { runSend, SEND_HELP } from './send-command.js'
 import { runStats, STATS_HELP } from './stats-command.js'
+import { runCert, CERT_HELP } from './cert-command.js'
 import { VERSION } from './version.js'
 
 const HELP = `stele ${VERSION}: a syslog system that never loses a message, and proves it
@@ -18,6 +19,7 @@ Commands:
   stats     print the running daemon's counters
   send      send messages to a syslog daemon, like logger(1)
   parse     read syslog messages from files or stdin and print them as json, iso, rfc5424, ...
+  cert      make a small CA and server/client certificates for TLS; print fingerprints
 
 Options:
   -h, --help       show this help (stele COMMAND --help for a command's options)
@@ -30,7 +32,8 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>, help:
   check: { run: runCheck, help: CHECK_HELP },
   stats: { run: runStats, help: STATS_HELP },
   send: { run: runSend, help: SEND_HELP },
-  parse: { run: runParse, help: PARSE_HELP }
+  parse: { run: runParse, help: PARSE_HELP },
+  cert: { run: runCert, help: CERT_HELP }
 }
 
 async function main (argv: string[]): Promise<number> {
