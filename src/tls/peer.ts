@@ -34,15 +34,15 @@ export interface ServerCheck {
 /** Null when the receiver passes, else the reason to refuse it. */
 export function checkServer (socket: TLSSocket, check: ServerCheck): string | null {
   if (!check.verify) return null
-  const peer = socket.getPeerX509Certificate()
-  if (peer === undefined) return 'the server sent no certificate'
+  const peer = peerCertificate(socket)
+  if (peer === null) return 'the server sent no certificate'
   if (check.fingerprints.length > 0) {
     return matchesFingerprint(peer.raw, check.fingerprints)
       ? null
       : `certificate fingerprint mismatch (got ${certificateFingerprint(peer.raw, 'sha256')})`
   }
   if (!socket.authorized) return verifyReason(socket.authorizationError)
-  const mismatch = checkServerIdentity(check.name, socket.getPeerCertificate())
+  const mismatch = checkServerIdentity(check.name, peer)
   return mismatch === undefined ? null : `host name mismatch: "${check.name}" is not in the certificate (${mismatch.message.replace(/^.*?: /, '')})`
 }
 
@@ -63,8 +63,8 @@ export type ClientVerdict =
 
 /** Whether a client that completed the handshake may send, and its identity when it may. */
 export function checkClient (socket: TLSSocket, policy: ClientPolicy): ClientVerdict {
-  const peer = socket.getPeerX509Certificate()
-  if (peer === undefined) {
+  const peer = peerCertificate(socket)
+  if (peer === null) {
     if (policy.requireChain && policy.verify) return { ok: false, kind: 'handshake', reason: 'no client certificate' }
     if (policy.allow !== null) return { ok: false, kind: 'handshake', reason: 'no client certificate (allow= needs one)' }
     return { ok: true, identity: null }
@@ -72,7 +72,7 @@ export function checkClient (socket: TLSSocket, policy: ClientPolicy): ClientVer
   const fingerprint = certificateFingerprint(peer.raw, 'sha256')
   const chained = policy.requireChain && policy.verify
   if (chained && !socket.authorized) return { ok: false, kind: 'handshake', reason: verifyReason(socket.authorizationError) }
-  const names = certificateNames(socket.getPeerCertificate())
+  const names = certificateNames(peer)
   if (policy.allow !== null) {
     const match = policy.allow.match(peer.raw, chained ? names : [])
     if (match === null) return { ok: false, kind: 'policy', reason: `certificate ${describeNames(names)} ${fingerprint} is not in allow=` }
@@ -80,6 +80,16 @@ export function checkClient (socket: TLSSocket, policy: ClientPolicy): ClientVer
   }
   // An unverified certificate still proves its key: its fingerprint identifies the sender.
   return { ok: true, identity: chained ? (names[0] ?? fingerprint) : fingerprint }
+}
+
+/**
+ * The peer's certificate, or null. Only getPeerCertificate(): in Node 20 a call to
+ * getPeerX509Certificate() first makes later getPeerCertificate() calls return an object
+ * without subject and subjectaltname, which checkServerIdentity then reads as "no DNS name".
+ */
+function peerCertificate (socket: TLSSocket): PeerCertificate | null {
+  const cert = socket.getPeerCertificate()
+  return cert === null || cert.raw === undefined ? null : cert
 }
 
 /** allow=NAME,*.example.com,sha256:AB:...: who may send to a listener. */
