@@ -21,6 +21,7 @@ import net from 'node:net'
 import { join } from 'node:path'
 import { readLines, requireProgram, run, startDaemon, STELE, waitFor } from '../daemon/harness.js'
 import { haveOpenssl, requireOpenssl, TestCa } from './certs.js'
+import { freePort } from './free-port.js'
 
 const RSYSLOGD = ['/usr/sbin/rsyslogd', '/sbin/rsyslogd'].find((p) => existsSync(p)) ?? 'rsyslogd'
 const haveRsyslog = spawnSync(RSYSLOGD, ['-v']).status === 0
@@ -28,16 +29,6 @@ const OSSL = ['/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_ossl.so', '/usr/lib/aarch
 
 function skipReason (): string | undefined {
   return requireOpenssl() ?? requireProgram(haveRsyslog, 'rsyslogd', 'rsyslog') ?? requireProgram(OSSL, 'rsyslog\'s openssl driver (lmnsd_ossl)', 'rsyslog-openssl')
-}
-
-export async function freePort (host = '127.0.0.1'): Promise<number> {
-  const server = net.createServer()
-  server.listen(0, host)
-  await once(server, 'listening')
-  const port = (server.address() as net.AddressInfo).port
-  server.close()
-  await once(server, 'close')
-  return port
 }
 
 test('tls rsyslog: rsyslog -> stele and stele -> rsyslog over TLS with client certificates; fields and 10000-byte messages intact', { skip: haveOpenssl ? skipReason() : requireOpenssl(), timeout: 120000 }, async (t) => {
