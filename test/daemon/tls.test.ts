@@ -8,7 +8,9 @@
 //
 // receiver checks: A forwards to B with name= naming another host, and with a wrong pin;
 // both are refused before anything is sent, logged ("host name mismatch", "fingerprint
-// mismatch") and counted; a right sha1 pin to a self-signed receiver delivers.
+// mismatch") and counted; a right sha1 pin to a self-signed receiver delivers, and so does
+// verify=none, with a warning at start (as for a listener with verify=none). stele send makes
+// the same checks.
 //
 // reload: B's certificate files are replaced and B gets SIGHUP while a client holds a session:
 // that session keeps delivering, and a new connection gets the new certificate.
@@ -67,6 +69,7 @@ test('tls: a forward refuses a receiver whose certificate names another host or 
   const own = await selfSigned(dir, 'own', 'self-signed receiver')
   const b = await startDaemon(`${QUIET}listen tls://127.0.0.1:0 cert=${elsewhere.cert} key=${elsewhere.key}
 listen tls://127.0.0.2:0 cert=${own.cert} key=${own.key}
+listen tls://127.0.0.3:0 cert=${own.cert} key=${own.key} ca=${ca.cert} verify=none
 *.* DIR/b.log
 `)
   t.after(async () => { await b.close() })
@@ -77,6 +80,7 @@ listen tls://127.0.0.2:0 cert=${own.cert} key=${own.key}
 *.* @tls://127.0.0.1:${portNamed} ca=${ca.cert} name=localhost
 *.* @tls://127.0.0.2:${portPinned} fingerprint=${wrongPin}
 *.* @tls://127.0.0.2:${portPinned} fingerprint=${own.fingerprint.sha1} format=rfc3164
+*.* @tls://127.0.0.2:${portPinned} verify=none format=json
 `)
   t.after(async () => { await a.close() })
   const sent = await run(process.execPath, [STELE, 'send', '--transport', 'tcp', '--port', String(a.port('tcp://127.0.0.1:0')), '-t', 'probe', 'pinned hello'])
@@ -85,10 +89,14 @@ listen tls://127.0.0.2:0 cert=${own.cert} key=${own.key}
   await waitFor(() => /forward tls:\/\/127\.0\.0\.2:\d+: cannot connect \(certificate fingerprint mismatch \(got sha256:/.test(a.stderr), () => `fingerprint mismatch logged:\n${a.stderr}`)
   await waitFor(async () => (await readLines(join(b.dir, 'b.log'))).some((l) => l.includes('probe: pinned hello')), 'the pinned forward delivers')
   const lines = await readLines(join(b.dir, 'b.log'))
-  assert.equal(lines.filter((l) => l.includes('pinned hello')).length, 1, 'only through the right pin')
+  assert.equal(lines.filter((l) => l.includes('probe: pinned hello')).length, 1, 'only through the right pin (the rfc3164 one; the json line is the verify=none forward)')
   const outputs = (await a.stats()).outputs.filter((o: { name: string }) => o.name.startsWith('forward tls://'))
   // (A's own log lines go to every output too, so the pinned forward wrote more than the probe.)
-  assert.deepEqual(outputs.map((o: { errors: number, written: number }) => [o.errors, o.written > 0]), [[1, false], [1, false], [0, true]], 'each refusal counted once per outage; nothing sent to them')
+  assert.deepEqual(outputs.map((o: { errors: number, written: number }) => [o.errors, o.written > 0]), [[1, false], [1, false], [0, true], [0, true]], 'each refusal counted once per outage; nothing sent to them')
+  // Verification off is explicit, and warned about at start, on both sides.
+  assert.match(a.stderr, /forward tls:\/\/127\.0\.0\.2:\d+: verify=none: the receiver's certificate is not checked/)
+  assert.match(b.stderr, /tls:\/\/127\.0\.0\.3:0: verify=none: client certificates are not verified/)
+  await waitFor(async () => (await readLines(join(b.dir, 'b.log'))).some((l) => l.includes('"msg":"pinned hello"')), 'the unverified forward delivers too')
 
   // stele send checks the same way.
   const mismatch = await run(process.execPath, [STELE, 'send', '--transport', 'tls', '--port', String(portNamed), '--ca', ca.cert, 'x'])
