@@ -12,14 +12,15 @@
 // verify=none, with a warning at start (as for a listener with verify=none). stele send makes
 // the same checks.
 //
-// reload: B's certificate files are replaced and B gets SIGHUP while a client holds a session:
-// that session keeps delivering, and a new connection gets the new certificate.
+// reload: the listener's certificate files are replaced and it gets SIGHUP while a client holds
+// a session: that session keeps delivering, and a new connection gets the new certificate. Then
+// a broken key file and SIGHUP: the reload is rejected with FILE:LINE, nothing changes.
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { X509Certificate } from 'node:crypto'
 import { once } from 'node:events'
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import tls from 'node:tls'
@@ -142,9 +143,21 @@ test('tls: SIGHUP with renewed certificate files: an established session keeps d
   assert.equal(fingerprintOf(fresh), renewed.fingerprint.sha256, 'new handshakes use the renewed certificate')
   assert.notEqual(new X509Certificate(await readFile(first.cert)).serialNumber, new X509Certificate(await readFile(renewed.cert)).serialNumber)
   fresh.end()
+  // A reload with a broken key file is a config error: rejected, logged at FILE:LINE, and the
+  // running listener keeps its certificate and its sessions.
+  await writeFile(key, 'not a key\n')
+  d.signal('SIGHUP')
+  await waitFor(() => /stele\.conf:\d+: error: listen "tls:\/\/127\.0\.0\.1:0": key ".*server\.key": not a usable PEM private key/.test(d.stderr) &&
+    d.stderr.includes('reload rejected'), () => `the rejected reload:\n${d.stderr}`)
+  session.write(frame('<13>1 - h app - - - after a rejected reload'))
+  await waitFor(async () => (await readLines(out)).some((l) => l.endsWith('after a rejected reload')), 'the session still delivers')
+  const third = tls.connect({ port, host: '127.0.0.1', ca: await readFile(ca.cert), servername: 'localhost' })
+  await once(third, 'secureConnect')
+  assert.equal(fingerprintOf(third), renewed.fingerprint.sha256, 'still the renewed certificate')
+  third.end()
   session.end()
   await once(session, 'close')
   const stats = (await d.stats()).inputs[0]
   assert.equal(stats.handshakeErrors, 0)
-  assert.equal(stats.received, 2)
+  assert.equal(stats.received, 3)
 })
