@@ -46,6 +46,8 @@ export interface InputCounters {
   refused?: number
   /** TLS inputs: handshakes that failed (protocol version, timeout, certificate not verified). */
   handshakeErrors?: number
+  /** Stream inputs: connections closed by idle_timeout (absent until the first). */
+  idleTimeouts?: number
 }
 
 /** The daemon's own log: messages of facility syslog, routed by the same rules as any other. */

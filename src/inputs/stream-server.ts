@@ -156,6 +156,7 @@ export class StreamServer {
     })
     if (idleTimeoutS > 0) {
       socket.setTimeout(idleTimeoutS * 1000, () => {
+        counters.idleTimeouts = (counters.idleTimeouts ?? 0) + 1
         log.log(6, `${from}: idle for ${idleTimeoutS} s; connection closed`)
         decoder?.end()
         socket.destroy()

@@ -10,7 +10,7 @@
 // completes it and stalls. Checked: each bad one is logged with its address and reason and
 // counted (handshakeErrors / refused), nothing a refused client sent is delivered, the good
 // messages arrive whole with the client's identity (format=json "identity", %IDENTITY% paths),
-// and the daemon still serves a good client at the end.
+// and the daemon still serves a good client at the end; stopping it sends close_notify.
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -132,4 +132,11 @@ listen tls://127.0.0.2:0 cert=${server.cert} key=${server.key} allow=${pinned.fi
   assert.equal(b.refused, 1, 'the certificate whose fingerprint is not pinned')
   assert.equal(a.accepted, 4, 'the good clients, the garbage sender and the staller')
   assert.equal(a.malformed, 1, 'the garbage, kept and marked')
+  assert.equal(a.idleTimeouts, 1, 'the staller')
+
+  // RFC 5425 §4.4: the daemon stopping closes a session with close_notify (s_client -msg shows it).
+  const closing = sClient(portA, '127.0.0.1', [...trust, '-cert', client.cert, '-key', client.key, '-ign_eof', '-msg'], '')
+  await waitFor(async () => (await d.stats()).inputs[0].connections === 1, 'the last session up')
+  assert.equal(await d.stop(), 0)
+  assert.match(await closing, /<<< TLS [\d.]+, Alert \[length 0002\], warning close_notify/)
 })
