@@ -64,3 +64,10 @@ function causeText (options: ErrorOptions | undefined): string {
   if (cause === undefined || cause === null) return 'unknown error'
   return typeof cause.code === 'string' ? cause.code : String(cause.message)
 }
+
+/** A TLS certificate, key or CA file that cannot be used (unreadable, not PEM, key does not match). */
+export class TlsFileError extends SteleError {
+  constructor (message: string, options?: ErrorOptions) {
+    super('STELE_TLS_FILE', message, options)
+  }
+}

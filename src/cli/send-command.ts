@@ -1,5 +1,5 @@
 // `stele send`: the logger(1) of stele. Sends one message, each line of stdin, or a numbered
-// series (--count, a load generator for tests and benchmarks) over TCP, UDP or the local socket.
+// series (--count, a load generator for tests and benchmarks) over TCP, TLS, UDP or the local socket.
 //
 // Options follow util-linux logger where it has them (-p, -t, -i, --rfc3164, --rfc5424,
 // --octet-count, --socket, --msgid, --sd-id/--sd-param as one --sd, --size).
@@ -11,8 +11,9 @@ import { parseArgs } from 'node:util'
 import { FrameDecoder } from '../framing/frame-decoder.js'
 import type { SdElement, SdParam } from '../message/model.js'
 import { priFromString, MAX_PRI } from '../message/priority.js'
+import { parseFingerprint } from '../tls/fingerprint.js'
 import { MessageSender } from './send/message-sender.js'
-import { ConnectFailure, connectTransport, reasonOf, type Transport, type TransportOptions } from './send/transport.js'
+import { ConnectFailure, connectTransport, reasonOf, type TlsSendOptions, type Transport, type TransportOptions } from './send/transport.js'
 
 export const SEND_HELP = `Usage: stele send [options] [MESSAGE...]
 
@@ -20,13 +21,22 @@ Sends MESSAGE (its words joined by spaces) to a syslog receiver, like logger(1).
 MESSAGE, each line of standard input is sent as one message; empty lines are skipped.
 
 Where to:
-      --transport T       unix (default), tcp or udp
+      --transport T       unix (default), tcp, tls (RFC 5425, always octet-counted) or udp
       --socket PATH       unix: the socket (default ./stele.sock); a datagram socket when the
                           unix-dgram addon is installed and the path is one, else a stream
-      --server HOST       tcp, udp: the receiver (default 127.0.0.1)
-      --port N            tcp, udp: its port (default 5514)
+      --server HOST       tcp, tls, udp: the receiver (default 127.0.0.1)
+      --port N            tcp, udp: its port (default 5514); tls: default 6514
       --octet-count       streams: RFC 6587 octet counting ("LEN MSG"); default one message
                           per line (LF), as logger does
+
+TLS (the receiver's certificate is verified unless --verify none):
+      --ca FILE           trust these CA certificates (PEM); default the system's
+      --cert FILE         our client certificate (PEM), for receivers that require one
+      --key FILE          its private key (PEM)
+      --name NAME         the name the receiver's certificate must carry (default --server)
+      --fingerprint FP    accept the receiver whose certificate has this sha256:/sha1:
+                          fingerprint instead of checking its chain and name (repeatable)
+      --verify none       do not check the receiver at all (warned)
 
 The message:
       --rfc5424           RFC 5424 format (default)
@@ -60,7 +70,7 @@ const MIN_MAX_BYTES = 64
 
 /** String options whose value may be the next argument (so a '-i' there is not our flag). */
 const VALUE_OPTIONS = new Set(['--server', '--port', '--transport', '--socket', '-p', '--priority', '-t', '--tag',
-  '--hostname', '--msgid', '--sd', '--count', '--rate', '--size'])
+  '--hostname', '--msgid', '--sd', '--count', '--rate', '--size', '--ca', '--cert', '--key', '--name', '--fingerprint', '--verify'])
 
 interface SendPlan {
   transport: TransportOptions
@@ -103,7 +113,13 @@ function planFromArgs (argv: string[]): SendPlan | 'help' {
       transport: { type: 'string', default: 'unix' },
       socket: { type: 'string', default: './stele.sock' },
       server: { type: 'string', default: '127.0.0.1' },
-      port: { type: 'string', default: '5514' },
+      port: { type: 'string' },
+      ca: { type: 'string' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      name: { type: 'string' },
+      fingerprint: { type: 'string', multiple: true, default: [] },
+      verify: { type: 'string', default: 'peer' },
       'octet-count': { type: 'boolean', default: false },
       rfc5424: { type: 'boolean', default: false },
       rfc3164: { type: 'boolean', default: false },
@@ -122,8 +138,9 @@ function planFromArgs (argv: string[]): SendPlan | 'help' {
   })
   if (values.help) return 'help'
   const transport = values.transport
-  if (transport !== 'unix' && transport !== 'tcp' && transport !== 'udp') throw new UsageError(`--transport "${transport}" is not one of unix, tcp, udp`)
-  const port = wholeNumber('--port', values.port, 1, 65535)
+  if (transport !== 'unix' && transport !== 'tcp' && transport !== 'tls' && transport !== 'udp') throw new UsageError(`--transport "${transport}" is not one of unix, tcp, tls, udp`)
+  const port = wholeNumber('--port', values.port ?? (transport === 'tls' ? '6514' : '5514'), 1, 65535)
+  const tls = tlsOptions(transport, values)
   if (values.rfc3164 && values.rfc5424) throw new UsageError('--rfc3164 and --rfc5424 cannot both be given')
   const format = values.rfc3164 ? 'rfc3164' : 'rfc5424'
   const pri = parsePriority(values.priority)
@@ -135,9 +152,10 @@ function planFromArgs (argv: string[]): SendPlan | 'help' {
   const rate = values.rate === undefined ? 0 : Number(values.rate)
   if (values.rate !== undefined && !(rate > 0 && Number.isFinite(rate))) throw new UsageError(`--rate "${values.rate}" is not a positive number of messages per second`)
   return {
-    transport: { transport, server: values.server, port, socketPath: values.socket },
+    transport: { transport, server: values.server, port, socketPath: values.socket, ...(tls === undefined ? {} : { tls }) },
     format,
-    octetCount: values['octet-count'],
+    // RFC 5425 §4.3: syslog over TLS is octet-counted.
+    octetCount: values['octet-count'] || transport === 'tls',
     pri,
     appName: values.tag ?? userName(),
     procId: values.id === undefined ? null : values.id === '' ? String(process.pid) : values.id,
@@ -150,6 +168,23 @@ function planFromArgs (argv: string[]): SendPlan | 'help' {
     rate,
     verbose: values.verbose
   }
+}
+
+function tlsOptions (transport: string, values: { ca?: string, cert?: string, key?: string, name?: string, fingerprint: string[], verify: string }): TlsSendOptions | undefined {
+  const given = ['ca', 'cert', 'key', 'name'].filter((k) => values[k as 'ca'] !== undefined).concat(values.fingerprint.length > 0 ? ['fingerprint'] : [], values.verify !== 'peer' ? ['verify'] : [])
+  if (transport !== 'tls') {
+    if (given.length > 0) throw new UsageError(`--${given[0]} applies to --transport tls only`)
+    return undefined
+  }
+  if (values.verify !== 'peer' && values.verify !== 'none') throw new UsageError(`--verify "${values.verify}" is not peer or none`)
+  if ((values.cert === undefined) !== (values.key === undefined)) throw new UsageError('--cert and --key go together')
+  const fingerprints = values.fingerprint.map((text) => {
+    const pin = parseFingerprint(text)
+    if ('error' in pin) throw new UsageError(`--fingerprint: ${pin.error}`)
+    return pin.fingerprint
+  })
+  if (values.verify === 'none') process.stderr.write('stele send: warning: --verify none: the receiver\'s certificate is not checked\n')
+  return { ca: values.ca ?? null, cert: values.cert ?? null, key: values.key ?? null, name: values.name ?? null, fingerprints, verify: values.verify === 'peer' }
 }
 
 /**

@@ -2,25 +2,29 @@
 //
 //   /var/log/messages   -/var/log/messages   ./log/x (relative: against the config's directory)
 //   /dev/stdout         |/run/stele.fifo     @host  @host:port  @[::1]:514  @udp://h:p  @tcp://h:p  @@h:p
+//   @tls://h:p ca=FILE [cert=FILE key=FILE] [name=NAME] [fingerprint=sha256:...] [verify=none]
 //   *                   root,admin           (users: accepted, delivered nowhere, with a warning)
 
 import { resolve } from 'node:path'
 import { OUTPUT_FORMATS, type NewlinePolicy, type OutputFormat } from '../message/format.js'
 import { parseHostPort } from './address.js'
 import type { Report } from './problems.js'
-import type { ActionConfig, FileAction, ForwardAction, PipeAction } from './schema.js'
+import { parseFingerprint } from '../tls/fingerprint.js'
+import type { ActionConfig, FileAction, ForwardAction, PipeAction, TlsForwardSettings } from './schema.js'
 import { parseChoice, parseKeyValues, parseMode, parseSize, parseSwitch } from './values.js'
 
 /** The %FIELD% names a file path may hold; outputs/file-template.ts fills them in. */
 export const PATH_PLACEHOLDERS: readonly string[] = [
   'HOSTNAME', 'FROMHOST', 'APPNAME', 'PROGRAMNAME', 'PROCID', 'MSGID',
-  'FACILITY', 'SEVERITY', 'YEAR', 'MONTH', 'DAY', 'HOUR', 'INPUT'
+  'FACILITY', 'SEVERITY', 'YEAR', 'MONTH', 'DAY', 'HOUR', 'INPUT', 'IDENTITY'
 ]
 export const NEWLINE_POLICIES: readonly NewlinePolicy[] = ['escape', 'split', 'keep']
 export const DEFAULT_FILE_MODE = 0o640
 export const DEFAULT_PIPE_BUFFER_BYTES = 1024 ** 2
 export const DEFAULT_FORWARD_BUFFER_BYTES = 8 * 1024 ** 2
 export const DEFAULT_FORWARD_PORT = 514
+/** RFC 5425 §4.1: syslog over TLS has its own port. */
+export const DEFAULT_TLS_PORT = 6514
 
 export interface ActionContext {
   readonly file: string
@@ -32,12 +36,13 @@ export interface ActionContext {
 
 type Kind = ActionConfig['kind']
 const COMMON_KEYS = ['format', 'newline']
-const KEYS: Readonly<Record<Kind | 'tcp', readonly string[]>> = {
+const KEYS: Readonly<Record<Kind | 'tcp' | 'tls', readonly string[]>> = {
   file: [...COMMON_KEYS, 'mode', 'sync'],
   stdout: COMMON_KEYS,
   pipe: [...COMMON_KEYS, 'buffer'],
   forward: [...COMMON_KEYS, 'buffer', 'max_datagram_size'],
   tcp: [...COMMON_KEYS, 'buffer', 'framing', 'stall_timeout'],
+  tls: [...COMMON_KEYS, 'buffer', 'stall_timeout', 'ca', 'cert', 'key', 'name', 'fingerprint', 'verify'],
   users: COMMON_KEYS
 }
 
@@ -58,7 +63,7 @@ export function parseAction (text: string, words: readonly string[], ctx: Action
   if (text === '~' || text === 'stop') {
     ctx.report('error', `"${text}" (rsyslog's discard) is not an action here; leave the messages out of other rules' selectors with "none"`)
   } else {
-    ctx.report('error', `unknown action "${text}": expected /path, -/path, |/fifo, @host[:port], @tcp://host:port or *`)
+    ctx.report('error', `unknown action "${text}": expected /path, -/path, |/fifo, @host[:port], @tcp://host:port, @tls://host:port or *`)
   }
   return undefined
 }
@@ -105,39 +110,73 @@ function pipe (text: string, options: Record<string, string>, ctx: ActionContext
 // `@@host` is rsyslog's shorthand for TCP; rsyslog frames it with LF by default, stele with
 // octet counting (RFC 6587 §3.4.1), which rsyslog's and syslog-ng's TCP inputs both detect.
 function forward (text: string, options: Record<string, string>, ctx: ActionContext): ActionConfig | undefined {
-  let transport: 'udp' | 'tcp' = 'udp'
+  let transport: 'udp' | 'tcp' | 'tls' = 'udp'
   let target = text.slice(1)
-  const scheme = /^(udp|tcp):\/\//i.exec(target)
+  const scheme = /^(udp|tcp|tls):\/\//i.exec(target)
   if (text.startsWith('@@')) {
     transport = 'tcp'
     target = text.slice(2)
   } else if (scheme !== null) {
-    transport = scheme[1]!.toLowerCase() as 'udp' | 'tcp'
+    transport = scheme[1]!.toLowerCase() as 'udp' | 'tcp' | 'tls'
     target = target.slice(scheme[0].length)
   }
-  const address = parseHostPort(target, DEFAULT_FORWARD_PORT, 1)
+  const address = parseHostPort(target, transport === 'tls' ? DEFAULT_TLS_PORT : DEFAULT_FORWARD_PORT, 1)
   if ('error' in address) ctx.report('error', `forward "${text}": ${address.error}`)
-  const kind = transport === 'tcp' ? 'tcp' : 'forward'
-  const framing = options['framing'] === undefined || transport === 'udp' ? 'octet' : parseChoice('framing', options['framing'], ['octet', 'lf'] as const, ctx.report)
+  const kind = transport === 'udp' ? 'forward' : transport
+  // RFC 5425 §4.3: syslog over TLS is always octet-counted (framing= is not a TLS forward option).
+  const framing = options['framing'] === undefined || transport !== 'tcp' ? 'octet' : parseChoice('framing', options['framing'], ['octet', 'lf'] as const, ctx.report)
   // A datagram or an octet-counted frame may hold any byte; an LF-framed stream may not.
   const newline = framing === 'lf' ? 'escape' : 'keep'
-  const common = commonFields(text, kind, options, ctx, transport === 'tcp' ? 'rfc5424' : 'rfc3164', newline)
+  const common = commonFields(text, kind, options, ctx, transport === 'udp' ? 'rfc3164' : 'rfc5424', newline)
   if (common !== undefined && framing === 'lf' && common.newline === 'keep') {
     ctx.report('error', `forward "${text}": newline=keep with framing=lf would let a message's LF end its frame early; use newline=escape or split`)
     return undefined
   }
   const bufferBytes = options['buffer'] === undefined ? DEFAULT_FORWARD_BUFFER_BYTES : parseSize('buffer', options['buffer'], ctx.report)
-  if (common === undefined || 'error' in address || framing === undefined || bufferBytes === undefined) return undefined
+  const tls = transport === 'tls' ? tlsForward(text, options, ctx) : null
+  if (common === undefined || 'error' in address || framing === undefined || bufferBytes === undefined || tls === undefined) return undefined
   const action: ForwardAction = { ...common, kind: 'forward', transport, host: address.host, port: address.port, framing, bufferBytes }
-  return action
+  return tls === null ? action : { ...action, tls }
 }
 
-function commonFields (text: string, kind: Kind | 'tcp', options: Record<string, string>, ctx: ActionContext,
+// RFC 5425 §5.2: the receiver is checked by default (chain against ca= or the system's roots,
+// then the host name); fingerprint= pins self-signed receivers instead; verify=none is explicit.
+// The files are read and checked later, asynchronously (config/tls-files.ts).
+function tlsForward (text: string, options: Record<string, string>, ctx: ActionContext): TlsForwardSettings | undefined {
+  let ok = true
+  const verify = options['verify'] === undefined ? 'peer' : parseChoice('verify', options['verify'], ['peer', 'none'] as const, ctx.report)
+  if ((options['cert'] === undefined) !== (options['key'] === undefined)) {
+    ctx.report('error', `forward "${text}": cert= and key= go together (the client certificate and its private key)`)
+    ok = false
+  }
+  const fingerprints: string[] = []
+  for (const written of (options['fingerprint'] ?? '').split(',').filter((f) => f.trim() !== '')) {
+    const pin = parseFingerprint(written)
+    if ('error' in pin) {
+      ctx.report('error', `forward "${text}": ${pin.error}`)
+      ok = false
+    } else {
+      fingerprints.push(pin.fingerprint)
+    }
+  }
+  if (options['fingerprint'] !== undefined && fingerprints.length === 0 && ok) {
+    ctx.report('error', `forward "${text}": fingerprint= is empty`)
+    ok = false
+  }
+  if (verify === 'none' && (fingerprints.length > 0 || options['name'] !== undefined)) {
+    ctx.report('warning', `forward "${text}": verify=none turns off the name= and fingerprint= checks too`)
+  }
+  if (!ok || verify === undefined) return undefined
+  const path = (key: string): string | null => options[key] === undefined ? null : resolve(ctx.baseDir, options[key])
+  return { ca: path('ca'), cert: path('cert'), key: path('key'), name: options['name'] ?? null, fingerprints, verify: verify === 'peer' }
+}
+
+function commonFields (text: string, kind: Kind | 'tcp' | 'tls', options: Record<string, string>, ctx: ActionContext,
   defaultFormat: OutputFormat, defaultNewline: NewlinePolicy) {
   let ok = true
   for (const key of Object.keys(options)) {
     if (KEYS[kind].includes(key)) continue
-    const what = kind === 'tcp' ? 'TCP forward' : kind === 'forward' ? 'UDP forward' : kind
+    const what = kind === 'tcp' ? 'TCP forward' : kind === 'tls' ? 'TLS forward' : kind === 'forward' ? 'UDP forward' : kind
     ctx.report('error', `option "${key}" does not apply to ${what} actions (it takes ${KEYS[kind].join(', ')})`)
     ok = false
   }

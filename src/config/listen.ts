@@ -1,12 +1,14 @@
 // `listen URL [key=value ...]` lines, stele's extension to syslog.conf:
 //   listen udp://0.0.0.0:514   listen tcp://[::1]:5514 max_connections=100   listen unix:///run/stele.sock
+//   listen tls://0.0.0.0:6514 cert=/etc/stele/server.pem key=/etc/stele/server.key ca=/etc/stele/ca.pem
 // `unix://./x.sock` is relative to the config file's directory (the cwd for the built-in config).
 
 import { resolve } from 'node:path'
 import type { Framing } from '../framing/frame-decoder.js'
 import { parseHostPort } from './address.js'
 import { suggestKey, type Report } from './problems.js'
-import type { ListenerConfig, ListenTransport } from './schema.js'
+import { AllowList } from '../tls/peer.js'
+import type { ListenerConfig, ListenTransport, TlsListenSettings } from './schema.js'
 import { parseChoice, parseCount, parseDuration, parseKeyValues, parseMessageSize, parseSize } from './values.js'
 
 export const DEFAULT_MAX_CONNECTIONS = 1024
@@ -17,13 +19,20 @@ const FRAMINGS: readonly Framing[] = ['auto', 'octet', 'lf', 'nul']
 
 /** Which transports each known option applies to. unix may be a stream or a datagram socket. */
 const APPLIES_TO: Readonly<Record<string, readonly ListenTransport[]>> = {
-  max_connections: ['tcp', 'unix'],
-  max_message_size: ['udp', 'tcp', 'unix'],
-  framing: ['tcp', 'unix'],
+  max_connections: ['tcp', 'unix', 'tls'],
+  max_message_size: ['udp', 'tcp', 'unix', 'tls'],
+  framing: ['tcp', 'unix', 'tls'],
   rcvbuf: ['udp'],
-  idle_timeout: ['tcp', 'unix'],
-  type: ['unix']
+  idle_timeout: ['tcp', 'unix', 'tls'],
+  type: ['unix'],
+  cert: ['tls'],
+  key: ['tls'],
+  ca: ['tls'],
+  verify: ['tls'],
+  allow: ['tls'],
+  handshake_timeout: ['tls']
 }
+const DEFAULT_HANDSHAKE_TIMEOUT_S = 10
 const UNIX_SOCKET_TYPES = ['dgram', 'stream'] as const
 
 /** A listener before the global max_message_size (which may come later in the file) is known. */
@@ -34,7 +43,7 @@ export interface ListenContext { readonly file: string, readonly line: number, r
 export function parseListen (words: readonly string[], ctx: ListenContext): PendingListener | undefined {
   const url = words[0]
   if (url === undefined) {
-    ctx.report('error', 'listen needs a URL: udp://ADDR:PORT, tcp://ADDR:PORT or unix:///PATH')
+    ctx.report('error', 'listen needs a URL: udp://ADDR:PORT, tcp://ADDR:PORT, tls://ADDR:PORT or unix:///PATH')
     return undefined
   }
   const where = parseUrl(url, ctx)
@@ -59,15 +68,51 @@ export function parseListen (words: readonly string[], ctx: ListenContext): Pend
   const idleTimeoutS = value('idle_timeout', 0, parseDuration)
   // type=dgram|stream (unix): read by the unix input from `options`; checked here.
   const socketType = value<string>('type', 'auto', (k, t, r) => parseChoice(k, t, UNIX_SOCKET_TYPES, r))
+  const tls = where.transport === 'tls' ? parseTlsListen(url, options, ctx) : null
   if (!ok || maxConnections === undefined || maxMessageSize === undefined || framing === undefined ||
-    rcvbufBytes === undefined || idleTimeoutS === undefined || socketType === undefined) return undefined
-  return { file: ctx.file, line: ctx.line, url, ...where, maxConnections, maxMessageSize, framing, rcvbufBytes, idleTimeoutS, options }
+    rcvbufBytes === undefined || idleTimeoutS === undefined || socketType === undefined || tls === undefined) return undefined
+  const listener: PendingListener = { file: ctx.file, line: ctx.line, url, ...where, maxConnections, maxMessageSize, framing, rcvbufBytes, idleTimeoutS, options }
+  return tls === null ? listener : { ...listener, tls }
+}
+
+// RFC 5425: the listener must have a certificate and key; ca= turns on mutual authentication.
+// The files are read and checked later, asynchronously (config/tls-files.ts), so that a reload
+// never blocks the event loop on them.
+function parseTlsListen (url: string, options: Readonly<Record<string, string>>, ctx: ListenContext): TlsListenSettings | undefined {
+  let ok = true
+  for (const key of ['cert', 'key']) {
+    if (options[key] === undefined || options[key] === '') {
+      ctx.report('error', `listen "${url}": a TLS listener needs ${key}=FILE (its certificate and private key, PEM)`)
+      ok = false
+    }
+  }
+  const verify = options['verify'] === undefined ? 'peer' : parseChoice('verify', options['verify'], ['peer', 'none'] as const, ctx.report)
+  const handshakeTimeoutS = options['handshake_timeout'] === undefined ? DEFAULT_HANDSHAKE_TIMEOUT_S : parseDuration('handshake_timeout', options['handshake_timeout'], ctx.report)
+  const allow = options['allow'] ?? null
+  if (allow !== null) {
+    const list = AllowList.parse(allow)
+    if ('error' in list) {
+      ctx.report('error', `listen "${url}": ${list.error}`)
+      ok = false
+    } else if (list.hasNames && (options['ca'] === undefined || verify === 'none')) {
+      // A name in a certificate nobody verified proves nothing; only fingerprints can stand alone.
+      ctx.report('error', `listen "${url}": allow= names need verified client certificates: give ca=FILE (and not verify=none), or allow fingerprints only`)
+      ok = false
+    }
+  }
+  if (handshakeTimeoutS === 0) {
+    ctx.report('error', 'handshake_timeout=0: a client that never finishes its handshake would hold its connection forever; give a time such as 10s')
+    ok = false
+  }
+  if (!ok || verify === undefined || handshakeTimeoutS === undefined) return undefined
+  const path = (key: string): string | null => options[key] === undefined ? null : resolve(ctx.baseDir, options[key])
+  return { cert: path('cert')!, key: path('key')!, ca: path('ca'), verify: verify === 'peer', allow, handshakeTimeoutS }
 }
 
 function parseUrl (url: string, ctx: ListenContext): { transport: ListenTransport, host: string, port: number, path: string } | undefined {
-  const m = /^(udp|tcp|unix):\/\/(.*)$/i.exec(url)
+  const m = /^(udp|tcp|tls|unix):\/\/(.*)$/i.exec(url)
   if (m === null) {
-    ctx.report('error', `listen "${url}": expected udp://ADDR:PORT, tcp://ADDR:PORT or unix:///PATH`)
+    ctx.report('error', `listen "${url}": expected udp://ADDR:PORT, tcp://ADDR:PORT, tls://ADDR:PORT or unix:///PATH`)
     return undefined
   }
   const transport = m[1]!.toLowerCase() as ListenTransport

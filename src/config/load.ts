@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path'
 import { readIncludeFiles, type IncludeFiles, type ReadInclude } from './include.js'
 import { MAX_INCLUDE_DEPTH, parseConfig, type LoadResult } from './parse.js'
 import type { Config } from './schema.js'
+import { checkTlsFiles } from './tls-files.js'
 
 export type { LoadResult } from './parse.js'
 export type { IncludeFiles, ReadInclude } from './include.js'
@@ -32,9 +33,18 @@ export async function loadConfig (file: string): Promise<LoadResult> {
       missing.add(pattern)
       return []
     })
-    if (missing.size === 0 || round > MAX_INCLUDE_DEPTH) return result
+    if (missing.size === 0 || round > MAX_INCLUDE_DEPTH) return await withTlsFiles(result)
     await Promise.all([...missing].map(async (pattern) => { cache.set(pattern, await readIncludeFiles(pattern)) }))
   }
+}
+
+/** A config whose TLS files cannot be used is rejected, with each problem at its FILE:LINE. */
+async function withTlsFiles (result: LoadResult): Promise<LoadResult> {
+  if (result.config === null) return result
+  const problems = await checkTlsFiles(result.config)
+  if (problems.length === 0) return result
+  const all = [...result.problems, ...problems]
+  return { config: problems.some((p) => p.severity === 'error') ? null : result.config, problems: all }
 }
 
 /**

@@ -38,7 +38,7 @@ export interface GlobalOptions {
   controlSocket: string
 }
 
-export type ListenTransport = 'udp' | 'tcp' | 'unix'
+export type ListenTransport = 'udp' | 'tcp' | 'unix' | 'tls'
 
 export interface ListenerConfig extends ConfigLocation {
   /** The URL as written: "udp://127.0.0.1:5514", "unix:///run/stele.sock". */
@@ -60,8 +60,40 @@ export interface ListenerConfig extends ConfigLocation {
   readonly rcvbufBytes: number
   /** idle_timeout= (tcp): seconds without data before a connection is closed; 0 = never. Default 0. */
   readonly idleTimeoutS: number
-  /** Every key=value written after the URL, for options later issues add (tls, relp). */
+  /** Every key=value written after the URL, for options later issues add (relp). */
   readonly options: Readonly<Record<string, string>>
+  /** tls listeners: certificates and client policy. */
+  readonly tls?: TlsListenSettings
+}
+
+/** `listen tls://...` options (RFC 5425). Paths are absolute. */
+export interface TlsListenSettings {
+  /** cert= / key=: our certificate (chain) and private key, PEM. Required. */
+  readonly cert: string
+  readonly key: string
+  /** ca=: clients must present a certificate that chains to it (mutual authentication). */
+  readonly ca: string | null
+  /** verify=peer (default) | none: none accepts client certificates without checking the chain. */
+  readonly verify: boolean
+  /** allow=: comma-separated names (with * wildcards) and fingerprints; null = anyone verified. */
+  readonly allow: string | null
+  /** handshake_timeout=: seconds a client has to complete the handshake. Default 10. */
+  readonly handshakeTimeoutS: number
+}
+
+/** `@tls://host:port` options (RFC 5425). Paths are absolute. */
+export interface TlsForwardSettings {
+  /** ca=: trust these CAs for the receiver's chain; default the system's roots. */
+  readonly ca: string | null
+  /** cert= / key=: our client certificate, for receivers that require one. */
+  readonly cert: string | null
+  readonly key: string | null
+  /** name=: the name the receiver's certificate must carry; default the host connected to. */
+  readonly name: string | null
+  /** fingerprint=: canonical pins (sha1:/sha256:); when given they replace chain and name checks. */
+  readonly fingerprints: readonly string[]
+  /** verify=none turns every check off (false); default true. */
+  readonly verify: boolean
 }
 
 interface ActionCommon extends ConfigLocation {
@@ -100,14 +132,16 @@ export interface PipeAction extends ActionCommon {
 
 export interface ForwardAction extends ActionCommon {
   readonly kind: 'forward'
-  readonly transport: 'udp' | 'tcp'
+  readonly transport: 'udp' | 'tcp' | 'tls'
   /** Host name or address (IPv6 without brackets). */
   readonly host: string
   readonly port: number
-  /** framing=octet|lf (tcp). Default octet. UDP forwards carry 'octet', which nothing reads. */
+  /** framing=octet|lf (tcp). Default octet; always octet for tls (RFC 5425 §4.3). UDP forwards carry 'octet', which nothing reads. */
   readonly framing: 'octet' | 'lf'
   /** buffer=: bytes held in memory while the destination is down. Default 8 MiB. */
   readonly bufferBytes: number
+  /** tls forwards: how the receiver is checked and who we are. */
+  readonly tls?: TlsForwardSettings
 }
 
 export interface StdoutAction extends ActionCommon {

@@ -44,6 +44,10 @@ export interface InputCounters {
   connections?: number
   accepted?: number
   refused?: number
+  /** TLS inputs: handshakes that failed (protocol version, timeout, certificate not verified). */
+  handshakeErrors?: number
+  /** Stream inputs: connections closed by idle_timeout (absent until the first). */
+  idleTimeouts?: number
 }
 
 /** The daemon's own log: messages of facility syslog, routed by the same rules as any other. */
@@ -92,6 +96,11 @@ export interface Input {
   /** Stop reading from stream sockets (outputs are full) / resume. UDP cannot pause. */
   pause (): void
   resume (): void
+  /**
+   * SIGHUP, for a listener kept across the reload: re-read what it loaded from files (TLS
+   * certificates), keeping its socket and connections. Never rejects.
+   */
+  reload? (): Promise<void>
   /** Stops accepting, then finishes the frames already in hand. Idempotent. */
   stop (): Promise<void>
 }

@@ -19,6 +19,7 @@ import { loadConfig } from '../config/load.js'
 import { formatProblem } from '../config/problems.js'
 import { UdpInput } from '../inputs/udp.js'
 import { TcpInput } from '../inputs/tcp.js'
+import { TlsInput } from '../inputs/tls.js'
 import { UnixInput } from '../inputs/unix.js'
 import type { SyslogMessage } from '../message/model.js'
 import { timeZone, type TimeZone } from '../message/time-zone.js'
@@ -30,7 +31,7 @@ import { DescriptorBudget } from './descriptor-budget.js'
 import { InternalLog } from './internal-log.js'
 import { RepeatSuppressor } from './repeats.js'
 
-export const inputs = { udp: UdpInput, tcp: TcpInput, unix: UnixInput } satisfies Record<ListenerConfig['transport'], new (config: ListenerConfig, deps: InputDeps) => Input>
+export const inputs = { udp: UdpInput, tcp: TcpInput, unix: UnixInput, tls: TlsInput } satisfies Record<ListenerConfig['transport'], new (config: ListenerConfig, deps: InputDeps) => Input>
 
 /** Messages that arrive before the router exists (start-up, a few ms) wait here. */
 const MAX_EARLY_MESSAGES = 100_000
@@ -212,6 +213,8 @@ export class Daemon implements MessageSink {
     const kept = this.#inputs.filter((running) => wanted.has(running.key))
     const removed = this.#inputs.filter((running) => !wanted.has(running.key))
     await Promise.all(removed.map(async (running) => await running.component.stop()))
+    // Kept TLS listeners read renewed certificates; their connections keep running.
+    await Promise.all(kept.map(async (running) => await running.component.reload?.()))
     const keptKeys = new Set(kept.map((running) => running.key))
     const started: Array<Running<Input>> = []
     for (const [key, listener] of wanted) {

@@ -27,6 +27,16 @@ export interface StreamServerOptions {
   framingFor: (firstChunk: Buffer) => Framing
   /** Where a connection's messages come from. */
   sourceFor: (socket: net.Socket) => MessageSource
+  /**
+   * The server event that hands over a connection ready for data: 'connection' (net, the
+   * default) or 'secureConnection' (tls: after the handshake).
+   */
+  connectionEvent?: 'connection' | 'secureConnection'
+  /**
+   * Called first for each connection (TLS: after the handshake, before any data is read).
+   * false refuses it: the socket is not taken (the hook has closed it, counted and logged why).
+   */
+  accept?: (socket: net.Socket) => boolean
 }
 
 const GRACE_MS = 2000
@@ -42,7 +52,7 @@ export class StreamServer {
     this.#server = server
     this.#options = options
     server.maxConnections = options.maxConnections
-    server.on('connection', this.#onConnection)
+    server.on(options.connectionEvent ?? 'connection', this.#onConnection)
     // Node refuses connections past maxConnections itself; 'drop' tells us so we can count it.
     server.on('drop', this.#onDrop)
   }
@@ -105,6 +115,7 @@ export class StreamServer {
       this.#emfileLogged = false
       log.log(5, `${name}: accepting connections again`)
     }
+    if (this.#options.accept !== undefined && !this.#options.accept(socket)) return
     if (!this.#admit(socket)) return
     counters.accepted!++
     counters.connections!++
@@ -145,6 +156,7 @@ export class StreamServer {
     })
     if (idleTimeoutS > 0) {
       socket.setTimeout(idleTimeoutS * 1000, () => {
+        counters.idleTimeouts = (counters.idleTimeouts ?? 0) + 1
         log.log(6, `${from}: idle for ${idleTimeoutS} s; connection closed`)
         decoder?.end()
         socket.destroy()

@@ -9,6 +9,8 @@
 //   %FACILITY%  %SEVERITY%                       names: "local0", "warning"
 //   %YEAR% %MONTH% %DAY% %HOUR%                  the RECEIVE time, in UTC ("2026", "03", "07", "09")
 //   %INPUT%       the listener that received it ("udp://0.0.0.0:514" -> "udp:__0.0.0.0:514")
+//   %IDENTITY%    the sender's authenticated TLS identity (certificate name or "sha256:..."
+//                 fingerprint, source.identity); "-" when there is none
 //
 // Time fields use the time stele received the message, not the timestamp the sender wrote:
 // a sender's clock (or a hostile sender) must not decide which day's file a message lands in or
@@ -26,7 +28,7 @@ import type { SyslogMessage } from '../message/model.js'
 /** The longest a field's value may be in a path, in UTF-8 bytes (a path component allows 255). */
 export const MAX_PATH_VALUE_BYTES = 128
 
-const FIELDS = ['HOSTNAME', 'FROMHOST', 'APPNAME', 'PROGRAMNAME', 'PROCID', 'MSGID', 'FACILITY', 'SEVERITY', 'YEAR', 'MONTH', 'DAY', 'HOUR', 'INPUT'] as const
+const FIELDS = ['HOSTNAME', 'FROMHOST', 'APPNAME', 'PROGRAMNAME', 'PROCID', 'MSGID', 'FACILITY', 'SEVERITY', 'YEAR', 'MONTH', 'DAY', 'HOUR', 'INPUT', 'IDENTITY'] as const
 export type TemplateField = typeof FIELDS[number]
 const FIELD_SET: ReadonlySet<string> = new Set(FIELDS)
 
@@ -95,6 +97,7 @@ export class FileTemplate {
       case 'FACILITY': return msg.facilityName
       case 'SEVERITY': return msg.severityName
       case 'INPUT': return msg.source?.input ?? 'internal'
+      case 'IDENTITY': return msg.source?.identity ?? null
       default:
         this.#updateTime(msg.receivedAt > 0 ? msg.receivedAt : Date.now())
         return field === 'YEAR' ? this.#year : field === 'MONTH' ? this.#month : field === 'DAY' ? this.#day : this.#hour

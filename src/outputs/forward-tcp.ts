@@ -23,8 +23,11 @@
 //   (half the buffer, at most 1 MiB), and onDrain fires below half of that. While the
 //   destination is down write() always returns true: a down loghost must not stall local
 //   logging, so the buffer fills and then drops, counted.
+// - The connection itself comes from a StreamConnector: plain TCP here, TLS in forward-tls.ts
+//   (which adds the handshake, the check of the receiver's certificate, and close_notify), so
+//   that both transports share this one delivery model.
 
-import { connect, type Socket } from 'node:net'
+import { connect, type Socket, type TcpNetConnectOpts } from 'node:net'
 import type { ForwardAction } from '../config/schema.js'
 import type { Output, OutputContext, OutputCounters } from '../daemon/component.js'
 import { octetCountPrefix } from '../framing/octet-counting.js'
@@ -46,7 +49,42 @@ export interface TcpForwardOptions {
   stopGraceMs?: number
   /** The buffer (default: a MemoryRecordQueue of action.bufferBytes). */
   queue?: RecordQueue
+  /** How connections are made (default: plain TCP). */
+  connector?: StreamConnector
 }
+
+/** How a stream forward opens its connections: plain TCP (tcpConnector), or TLS (forward-tls.ts). */
+export interface StreamConnector {
+  /** The scheme in the output's name: "tcp", "tls". */
+  readonly scheme: string
+  /** The socket event after which data may be sent: 'connect', or 'secureConnect' for TLS. */
+  readonly readyEvent: 'connect' | 'secureConnect'
+  /** true: close with end() (TLS: close_notify, RFC 5425 §4.4) rather than destroy(). */
+  readonly closeGracefully: boolean
+  /** Loads what connect() needs (TLS: certificate files). Rejects with a configuration error. */
+  prepare (): Promise<void>
+  connect (options: TcpNetConnectOpts): Socket
+  /** After readyEvent: null when the peer may be sent to, else why not (the connection is closed). */
+  check (socket: Socket): string | null
+  /** A connection error as a short reason for the log. */
+  describe (err: Error): string
+  /** SIGHUP: re-read files for the next connections. Never rejects. */
+  reload (): Promise<void>
+}
+
+export const tcpConnector: StreamConnector = {
+  scheme: 'tcp',
+  readyEvent: 'connect',
+  closeGracefully: false,
+  prepare: async () => {},
+  connect: (options) => connect(options),
+  check: () => null,
+  describe: errorCode,
+  reload: async () => {}
+}
+
+/** How long a graceful close (TLS close_notify) may take before the socket is destroyed. */
+const CLOSE_GRACE_MS = 2000
 
 const MAX_BATCH_BYTES = 64 * 1024
 const MAX_BATCH_RECORDS = 1024
@@ -70,7 +108,8 @@ export class TcpForward implements Output {
   readonly #stopGraceMs: number
   readonly #highWaterBytes: number
   readonly #stallMs: number
-  readonly #optionError: Error | null
+  #optionError: Error | null
+  readonly #connector: StreamConnector
   readonly #batch: Buffer[] = []
   #socket: Socket | null = null
   #connected = false
@@ -95,7 +134,8 @@ export class TcpForward implements Output {
     this.#host = action.host
     this.#port = action.port
     this.target = hostPort(action.host, action.port)
-    this.name = `forward tcp://${this.target}`
+    this.#connector = options.connector ?? tcpConnector
+    this.name = `forward ${this.#connector.scheme}://${this.target}`
     this.#ctx = ctx
     this.#encoder = new StreamRecordEncoder(action, ctx)
     this.#queue = options.queue ?? new MemoryRecordQueue(action.bufferBytes)
@@ -124,6 +164,14 @@ export class TcpForward implements Output {
   async start (): Promise<void> {
     if (!this.#started) {
       this.#started = true
+      try {
+        await this.#connector.prepare()
+      } catch (err) {
+        // Without its certificates the forward cannot connect: messages are buffered, then
+        // counted as dropped; a reload with good files (reopen) starts it.
+        this.#optionError ??= err as Error
+        throw err
+      }
       this.#connect()
     }
     if (this.#optionError !== null) throw this.#optionError
@@ -165,6 +213,8 @@ export class TcpForward implements Output {
 
   /** SIGHUP: when disconnected, try again now instead of at the end of the back-off. */
   async reopen (): Promise<void> {
+    // Renewed certificates are used from the next connection on; this one keeps running.
+    await this.#connector.reload()
     if (this.#connected || this.#socket !== null || this.#closing || !this.#started) return
     this.#backoff.reset()
     this.#connect()
@@ -205,21 +255,28 @@ export class TcpForward implements Output {
     }
     this.#reportDrops()
     // Records already handed over are in the kernel's send buffer; close(2) still sends them.
-    socket?.destroy()
+    if (socket === null) return
+    if (this.#connector.closeGracefully && !socket.connecting) {
+      socket.end()
+      setTimeout(() => { socket.destroy() }, CLOSE_GRACE_MS).unref()
+    } else {
+      socket.destroy()
+    }
   }
 
   #connect (): void {
     this.#reconnectTimer = null
     if (this.#closing || this.#socket !== null) return
-    const socket = connect({ host: this.#host, port: this.#port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 })
+    const connector = this.#connector
+    const socket = connector.connect({ host: this.#host, port: this.#port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 })
     this.#socket = socket
     this.#stalled = false
     socket.setTimeout(this.#connectTimeoutMs)
     socket.on('timeout', () => {
       if (!this.#connected) socket.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }))
     })
-    socket.on('error', (err) => { this.#lastError = errorCode(err) })
-    socket.on('connect', () => { this.#onConnect(socket) })
+    socket.on('error', (err) => { this.#lastError = connector.describe(err) })
+    socket.on(connector.readyEvent, () => { this.#onConnect(socket) })
     socket.on('close', () => { this.#onClose(socket) })
     // Read and discard anything the server sends, so that its FIN is seen.
     socket.resume()
@@ -229,6 +286,13 @@ export class TcpForward implements Output {
 
   #onConnect (socket: Socket): void {
     if (socket !== this.#socket) return
+    const refusal = this.#connector.check(socket)
+    if (refusal !== null) {
+      // Counted and logged as a failed attempt by the close handler ("cannot connect (why)").
+      this.#lastError = refusal
+      socket.destroy()
+      return
+    }
     socket.setTimeout(0)
     this.#connected = true
     const failures = this.#failures

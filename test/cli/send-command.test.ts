@@ -245,7 +245,11 @@ test('send: a receiver that resets the connection mid-stream: exit 1, saying whe
 test('send: usage errors exit 2 with a clear message', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['-p', 'user.loud', 'x'], /--priority "user.loud" is not FACILITY.SEVERITY/],
-    [['--transport', 'sctp', 'x'], /--transport "sctp" is not one of unix, tcp, udp/],
+    [['--transport', 'sctp', 'x'], /--transport "sctp" is not one of unix, tcp, tls, udp/],
+    [['--transport', 'tcp', '--ca', '/x.pem', 'x'], /--ca applies to --transport tls only/],
+    [['--transport', 'tls', '--verify', 'maybe', 'x'], /--verify "maybe" is not peer or none/],
+    [['--transport', 'tls', '--cert', '/c.pem', 'x'], /--cert and --key go together/],
+    [['--transport', 'tls', '--fingerprint', 'sha256:12', 'x'], /--fingerprint: fingerprint "sha256:12": a sha256 fingerprint has 32 bytes/],
     [['--port', '70000', 'x'], /--port "70000" is not a whole number from 1 to 65535/],
     [['--port', 'http', 'x'], /--port "http"/],
     [['--count', '10'], /--count needs a MESSAGE/],

@@ -28,7 +28,7 @@ export const BAD_CONF_PROBLEMS = [
   '8: error: unknown facility "mial" in selector "*.info;mial.none"',
   '9: error: unknown level "inf" in selector "mail.inf"',
   '10: error: forward "@loghost:70000": port "70000" in "loghost:70000" is not 1-65535',
-  '11: error: unknown placeholder "%HOST%" in path "/var/log/%HOST%/kern" (known: HOSTNAME, FROMHOST, APPNAME, PROGRAMNAME, PROCID, MSGID, FACILITY, SEVERITY, YEAR, MONTH, DAY, HOUR, INPUT)',
+  '11: error: unknown placeholder "%HOST%" in path "/var/log/%HOST%/kern" (known: HOSTNAME, FROMHOST, APPNAME, PROGRAMNAME, PROCID, MSGID, FACILITY, SEVERITY, YEAR, MONTH, DAY, HOUR, INPUT, IDENTITY)',
   '12: error: program block "!sshd,,sudo" has an empty program name',
   '13: error: option "bogus" does not apply to file actions (it takes format, newline, mode, sync)',
   '15: warning: writing to logged-in users is not supported; messages matched by this rule go nowhere',

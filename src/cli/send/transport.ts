@@ -1,4 +1,4 @@
-// The connections `stele send` writes to: TCP, UDP, and the local socket (AF_UNIX datagram
+// The connections `stele send` writes to: TCP, TLS (RFC 5425), UDP, and the local socket (AF_UNIX datagram
 // through the unix-dgram addon, else AF_UNIX stream).
 //
 // A stream transport takes batches of frames; a datagram transport takes one message per
@@ -13,9 +13,12 @@ import dgram from 'node:dgram'
 import { lookup } from 'node:dns/promises'
 import { once } from 'node:events'
 import net from 'node:net'
+import tls from 'node:tls'
 import { resolve as resolvePath } from 'node:path'
 import { getSystemErrorName } from 'node:util'
 import { loadUnixDgram } from '../../inputs/unix.js'
+import { loadTlsMaterial, secureContextOptions } from '../../tls/context.js'
+import { checkServer, describeTlsError } from '../../tls/peer.js'
 
 export interface Transport {
   /** "tcp://127.0.0.1:5514", "udp://[::1]:514", "unix:///run/stele.sock" */
@@ -44,10 +47,23 @@ export class ConnectFailure extends Error {
 }
 
 export interface TransportOptions {
-  transport: 'tcp' | 'udp' | 'unix'
+  transport: 'tcp' | 'tls' | 'udp' | 'unix'
   server: string
   port: number
   socketPath: string
+  /** tls: as the @tls:// forward's options (RFC 5425 §5.2). */
+  tls?: TlsSendOptions
+}
+
+export interface TlsSendOptions {
+  ca: string | null
+  cert: string | null
+  key: string | null
+  /** The name the receiver's certificate must carry; default the server. */
+  name: string | null
+  /** Canonical pins; non-empty replaces the chain and name checks. */
+  fingerprints: string[]
+  verify: boolean
 }
 
 export function transportUrl (options: TransportOptions): string {
@@ -60,6 +76,7 @@ export async function connectTransport (options: TransportOptions): Promise<Tran
   const url = transportUrl(options)
   switch (options.transport) {
     case 'tcp': return await connectStream(url, { host: options.server, port: options.port })
+    case 'tls': return await connectTls(url, options.server, options.port, options.tls ?? { ca: null, cert: null, key: null, name: null, fingerprints: [], verify: true })
     case 'udp': return await connectUdp(url, options.server, options.port)
     case 'unix': return await connectUnix(url, options.socketPath)
   }
@@ -82,6 +99,39 @@ async function connectStream (url: string, where: net.NetConnectOpts): Promise<S
     socket.destroy()
     throw new ConnectFailure(url, reasonOf(err), { cause: err })
   }
+  return new StreamTransport(url, socket)
+}
+
+/** The same checks as the @tls:// forward (tls/peer.ts); a receiver that fails is never sent to. */
+async function connectTls (url: string, host: string, port: number, options: TlsSendOptions): Promise<StreamTransport> {
+  let material
+  try {
+    material = await loadTlsMaterial(options)
+  } catch (err) {
+    throw new ConnectFailure(url, (err as Error).message, { cause: err })
+  }
+  const name = options.name ?? host
+  const socket = tls.connect({
+    host,
+    port,
+    ...secureContextOptions(material),
+    servername: net.isIP(name) === 0 ? name : undefined,
+    rejectUnauthorized: false,
+    checkServerIdentity: () => undefined
+  })
+  socket.setNoDelay(true)
+  try {
+    await once(socket, 'secureConnect')
+  } catch (err) {
+    socket.destroy()
+    throw new ConnectFailure(url, describeTlsError(err as Error), { cause: err })
+  }
+  const refusal = checkServer(socket, { name, fingerprints: options.fingerprints, verify: options.verify })
+  if (refusal !== null) {
+    socket.destroy()
+    throw new ConnectFailure(url, refusal)
+  }
+  // end() on a TLS socket sends close_notify before the FIN (RFC 5425 §4.4).
   return new StreamTransport(url, socket)
 }
 
