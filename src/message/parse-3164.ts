@@ -134,12 +134,16 @@ function readTag (msg: SyslogMessage, buf: Buffer, start: number, end: number, a
   const stop = buf[q]
   if (stop === 0x5b) {
     let r = q + 1
-    while (r < end && r - q <= MAX_PID && buf[r] !== 0x5d && buf[r]! > SP) r++
+    let pidNonAscii = false
+    while (r < end && r - q <= MAX_PID && buf[r] !== 0x5d && buf[r]! > SP) {
+      if (buf[r]! >= 0x80) pidNonAscii = true
+      r++
+    }
     if (buf[r] !== 0x5d || r === q + 1) {
       if (strict) addProblem(msg, 'bad-tag', q, 'TAG "[" without a closing "]"')
       return start
     }
-    procId = fieldText(buf, q + 1, r, false)
+    procId = fieldText(buf, q + 1, r, pidNonAscii)
     contentStart = r + 1
     if (buf[contentStart] === COLON) contentStart++
     if (buf[contentStart] === SP) contentStart++

@@ -10,7 +10,6 @@ import { SyslogMessage } from './model.js'
 import { addProblem, finishBody, utf8Boundary } from './parse-common.js'
 import { MAX_PRI } from './priority.js'
 import { timeZone, TimeZone } from './time-zone.js'
-import { beginHeader, endHeader } from './field-text.js'
 import { parse5424 } from './parse-5424.js'
 import { parse3164 } from './parse-3164.js'
 
@@ -60,7 +59,12 @@ export function createParser (options: ParseOptions = {}): (bytes: Buffer, recei
   const strict = options.strict === true
   const expectHostname = options.expectHostname !== false
   const maxMessageBytes = options.maxMessageBytes ?? 0
-  return (bytes, receivedAt = Date.now()) => parseWith(bytes, { strict, zone, receivedAt, expectHostname }, maxMessageBytes)
+  // One context for every call (parse() is synchronous): no object per message.
+  const ctx: { -readonly [K in keyof ParseContext]: ParseContext[K] } = { strict, zone, receivedAt: 0, expectHostname }
+  return (bytes, receivedAt = Date.now()) => {
+    ctx.receivedAt = receivedAt
+    return parseWith(bytes, ctx, maxMessageBytes)
+  }
 }
 
 function parseWith (input: Buffer, ctx: ParseContext, maxMessageBytes: number): SyslogMessage {
@@ -69,7 +73,6 @@ function parseWith (input: Buffer, ctx: ParseContext, maxMessageBytes: number): 
   let buf = input
   if (maxMessageBytes > 0 && buf.length > maxMessageBytes) buf = input.subarray(0, utf8Boundary(input, maxMessageBytes))
   msg.raw = buf
-  beginHeader(buf)
   try {
     if (buf !== input) addProblem(msg, 'truncated', buf.length, `message of ${input.length} bytes cut to ${buf.length} (maxMessageBytes ${maxMessageBytes})`)
     parseFrom(msg, buf, ctx)
@@ -79,8 +82,6 @@ function parseWith (input: Buffer, ctx: ParseContext, maxMessageBytes: number): 
     msg.format = 'rfc3164'
     msg.setBody(buf)
     addProblem(msg, 'bad-field', 0, `parser error: ${(err as Error).message}`)
-  } finally {
-    endHeader()
   }
   return msg
 }
