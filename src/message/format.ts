@@ -116,6 +116,9 @@ class RecordFormatter implements Formatter {
   /** One record: the header, then bytes start..end of `body` (MSG, a line of it, or raw). */
   #record (msg: SyslogMessage, out: ByteWriter, body: Buffer, start: number, end: number): void {
     const recordStart = out.length
+    if (msg.headerTail >= 0 && start === msg.bodyStart && body === msg.raw && (this.format === 'iso' || this.format === 'traditional') && this.#tail(msg, out, end)) {
+      return this.#finish(out, recordStart)
+    }
     switch (this.format) {
       case 'iso': this.#lineHeader(msg, out, false); break
       case 'traditional': this.#lineHeader(msg, out, true); break
@@ -128,6 +131,23 @@ class RecordFormatter implements Formatter {
     if (this.#newline === 'keep' || !hasControlBytes(body, start, end)) out.bytes(body, start, end)
     else writeEscapedBytes(out, body, start, end)
     this.#finish(out, recordStart)
+  }
+
+  /**
+   * iso / traditional when the message's `HOST TAG[PID]: MSG` bytes are already what this
+   * formatter would write (msg.headerTail): the time, then those bytes in one copy. False (and
+   * nothing written) when they hold a control character that must be escaped.
+   */
+  #tail (msg: SyslogMessage, out: ByteWriter, end: number): boolean {
+    const raw = msg.raw
+    const from = msg.headerTail
+    if (msg.structuredData.length > 0 || (this.#newline !== 'keep' && hasControlBytes(raw, from, end))) return false
+    const epochMs = msg.timestamp?.epochMs ?? msg.receivedAt
+    if (this.format === 'traditional') this.#bsd.write(out, epochMs)
+    else this.#iso.write(out, epochMs)
+    out.byte(0x20)
+    out.bytes(raw, from, end)
+    return true
   }
 
   /** Cuts the record to maxBytes (counted) and appends the terminator. */

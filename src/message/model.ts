@@ -83,11 +83,6 @@ export class SyslogMessage {
   /** RFC 5424 VERSION; 0 for an RFC 3164 message, which has none. */
   version = 1
   timestamp: SyslogTimestamp | null = null
-  hostname: string | null = null
-  /** RFC 5424 APP-NAME, or the RFC 3164 TAG. */
-  appName: string | null = null
-  /** RFC 5424 PROCID, or the RFC 3164 "[pid]" after the TAG. */
-  procId: string | null = null
   msgId: string | null = null
   structuredData: readonly SdElement[] = EMPTY_SD
   /** Cisco IOS message sequence number ("<189>52: ..."), when present. */
@@ -104,12 +99,38 @@ export class SyslogMessage {
   problems: readonly ParseProblem[] = EMPTY_PROBLEMS
   // MSG is bytes bodyStart..bodyEnd of #bodySource (usually `raw`). The Buffer view is made only
   // when asked for: a consumer that wants text decodes straight from the source.
+  #hostname: string | null = null
+  #appName: string | null = null
+  #procId: string | null = null
+  #headerTail = -1
   #bodySource: Buffer = EMPTY_BUFFER
   #bodyStart = 0
   #bodyEnd = 0
   #body: Buffer | undefined = undefined
   #text: string | undefined = undefined
   #utf8: boolean | undefined = undefined
+
+  get hostname (): string | null { return this.#hostname }
+  set hostname (value: string | null) { this.#hostname = value; this.#headerTail = -1 }
+  /** RFC 5424 APP-NAME, or the RFC 3164 TAG. */
+  get appName (): string | null { return this.#appName }
+  set appName (value: string | null) { this.#appName = value; this.#headerTail = -1 }
+  /** RFC 5424 PROCID, or the RFC 3164 "[pid]" after the TAG. */
+  get procId (): string | null { return this.#procId }
+  set procId (value: string | null) { this.#procId = value; this.#headerTail = -1 }
+
+  /**
+   * Where `HOST SP TAG[PID]: ` begins in `raw`, when those bytes are exactly what the line
+   * formats (iso, traditional) write for the header fields and MSG follows them there; -1
+   * otherwise. Set by the RFC 3164 parser; changing a header field or the body clears it. A
+   * formatter then copies HOST..MSG in one piece instead of writing field by field.
+   */
+  get headerTail (): number { return this.#headerTail }
+
+  /** For the parser, after the fields and the body are set: see headerTail. */
+  markHeaderTail (start: number): void {
+    if (this.#bodySource === this.raw) this.#headerTail = start
+  }
 
   get facility (): number { return this.pri >> 3 }
   get severity (): number { return this.pri & 7 }
@@ -161,6 +182,7 @@ export class SyslogMessage {
    * when the caller already has it, must be exactly those bytes decoded as UTF-8.
    */
   setBodyRange (source: Buffer, start: number, end: number, text?: string): void {
+    this.#headerTail = -1
     this.#bodySource = source
     this.#bodyStart = start
     this.#bodyEnd = end

@@ -53,12 +53,14 @@ export function parse3164 (msg: SyslogMessage, buf: Buffer, start: number, end: 
   }
 
   // HOSTNAME: only after a timestamp, and not after Cisco's "time:" (no hostname there).
+  let hostStart = -1
   if (hasTimestamp && !ciscoColon && ctx.expectHostname) {
     const hostEnd = scanHostname(buf, p, end)
     if (hostEnd > p && hostEnd < end && buf[hostEnd] === SP) {
       msg.hostname = fieldText(buf, p, hostEnd, false)
+      hostStart = p
       p = hostEnd + 1
-      if (!strict) while (p < end && buf[p] === SP) p++
+      if (!strict) while (p < end && buf[p] === SP) { p++; hostStart = -1 }
     } else if (strict) {
       addProblem(msg, 'no-hostname', p, 'no HOSTNAME after the TIMESTAMP')
       return finishBody(msg, buf, p, end)
@@ -71,7 +73,12 @@ export function parse3164 (msg: SyslogMessage, buf: Buffer, start: number, end: 
     addProblem(msg, 'field-too-long', MAX_PACKET_STRICT, `message is ${buf.length} bytes; RFC 3164 §4.1 allows ${MAX_PACKET_STRICT}`)
   }
   finishBody(msg, buf, p, end)
+  // "HOST TAG[PID]: MSG" exactly as the line formats write it: they may copy it whole.
+  if (hostStart >= 0 && tagRead.canonical && msg.bodyStart === p) msg.markHeaderTail(hostStart)
 }
+
+/** Set by readTag: whether the TAG was ASCII and written "TAG[PID]: " or "TAG: " (single SP). */
+const tagRead = { canonical: false }
 
 /**
  * Cisco IOS prefixes: "52: " (service sequence-numbers), then optionally "router1: "
@@ -118,6 +125,7 @@ function scanHostname (buf: Buffer, p: number, end: number): number {
  * (only after a timestamp, where a TAG is expected) by SP alone. Returns where CONTENT starts.
  */
 function readTag (msg: SyslogMessage, buf: Buffer, start: number, end: number, afterTimestamp: boolean, strict: boolean): number {
+  tagRead.canonical = false
   let q = start
   let nonAscii = false
   while (q < end) {
@@ -145,11 +153,13 @@ function readTag (msg: SyslogMessage, buf: Buffer, start: number, end: number, a
     }
     procId = fieldText(buf, q + 1, r, pidNonAscii)
     contentStart = r + 1
+    tagRead.canonical = !nonAscii && !pidNonAscii && buf[r + 1] === COLON && buf[r + 2] === SP
     if (buf[contentStart] === COLON) contentStart++
     if (buf[contentStart] === SP) contentStart++
   } else if (stop === COLON) {
     if (q + 1 < end && buf[q + 1] !== SP) return start
     contentStart = q + 1 < end ? q + 2 : q + 1
+    tagRead.canonical = !nonAscii && q + 1 < end
   } else {
     if (!afterTimestamp) return start
     contentStart = q + 1
