@@ -47,6 +47,16 @@ export class ByteWriter {
     this.#length += count
   }
 
+  /** Copies a few bytes (a cached timestamp text) by a JS loop, cheaper than Buffer.copy for short runs. */
+  small (bytes: Buffer): void {
+    const count = bytes.length
+    this.reserve(count)
+    const buf = this.#buf
+    let length = this.#length
+    for (let i = 0; i < count; i++) buf[length++] = bytes[i]!
+    this.#length = length
+  }
+
   /** Writes a string whose characters are all < 0x100 (ASCII header text, digits). */
   latin1 (text: string): void {
     const count = text.length
