@@ -12,6 +12,10 @@
 // daemon escapes anything and every output line differs from its input line by a constant
 // number of bytes (the timestamp's width minus that of `<PRI>Mmm dd hh:mm:ss`), which the
 // benchmark uses to know the expected size of the output file.
+//
+// The TLS scenario sends the same lines with octet counting (RFC 5425 §4.3, `LEN SP MSG`, MSG
+// without the LF), the framing TLS senders use: writeOctetCountedLoad re-frames the LF file once
+// into a second file. Every line is 159-239 bytes without its LF, so LEN always has 3 digits.
 
 import { open } from 'node:fs/promises'
 
@@ -68,11 +72,19 @@ export function lineAt (seq: number, width: number): string {
   return line.length >= target ? line : line + FILLER.slice(0, target - line.length)
 }
 
+export type Framing = 'lf' | 'octet-counting'
+
 export interface LoadFile {
   readonly path: string
+  /** How the lines are framed in the file, and so on the wire. */
+  readonly framing: Framing
   readonly count: number
   readonly width: number
+  /** The lines with an LF each (what the output file's size is computed from), whatever the framing. */
   readonly bytes: number
+  /** Size of the file: what the sender writes. Equal to `bytes` when LF-framed. */
+  readonly wireBytes: number
+  /** Shortest and longest line with its LF. */
   readonly minBytes: number
   readonly maxBytes: number
 }
@@ -107,5 +119,42 @@ export async function writeLoad (path: string, count: number): Promise<LoadFile>
   } finally {
     await fh.close()
   }
-  return { path, count, width, bytes, minBytes, maxBytes }
+  return { path, framing: 'lf', count, width, bytes, wireBytes: bytes, minBytes, maxBytes }
+}
+
+/**
+ * Re-frames an LF-framed load with octet counting (RFC 5425 §4.3: `MSG-LEN SP SYSLOG-MSG`, MSG-LEN
+ * in decimal without leading zeros, the LF dropped) into `path`: the same lines, byte for byte.
+ */
+export async function writeOctetCountedLoad (lf: LoadFile, path: string): Promise<LoadFile> {
+  const src = await open(lf.path, 'r')
+  const dst = await open(path, 'w')
+  const input = Buffer.allocUnsafe(CHUNK_BYTES)
+  const output = Buffer.allocUnsafe(CHUNK_BYTES + Math.ceil(CHUNK_BYTES / MIN_LINE_BYTES + 1) * 8) // room for every LEN SP
+  let carry = 0 // bytes of a line cut at the end of the previous read, moved to the front of `input`
+  let lines = 0
+  let wireBytes = 0
+  try {
+    for (;;) {
+      const { bytesRead } = await src.read(input, carry, input.length - carry, null)
+      const filled = carry + bytesRead
+      let start = 0
+      let out = 0
+      for (let lfAt = input.indexOf(0x0a, start); lfAt >= 0 && lfAt < filled; lfAt = input.indexOf(0x0a, start)) {
+        out += output.write(String(lfAt - start), out, 'latin1')
+        output[out++] = 0x20
+        out += input.copy(output, out, start, lfAt)
+        lines++
+        start = lfAt + 1
+      }
+      if (out > 0) { await dst.write(output, 0, out); wireBytes += out }
+      carry = input.copy(input, 0, start, filled)
+      if (bytesRead === 0) break
+    }
+  } finally {
+    await src.close()
+    await dst.close()
+  }
+  if (carry !== 0 || lines !== lf.count) throw new Error(`${lf.path}: ${lines} LF-terminated lines (and ${carry} bytes after the last LF) where ${lf.count} were written`)
+  return { ...lf, path, framing: 'octet-counting', wireBytes }
 }

@@ -1,9 +1,17 @@
-// `npm run bench`: end to end, TCP -> daemon -> file. COUNT (default 2,000,000) RFC 3164 lines
-// of about 200 bytes go over ONE TCP connection into stele (`stele run -f CONF`, `*.* -FILE`, iso
-// format) and, in the same run, into rsyslog (Debian's rsyslogd in the foreground with a config
-// of its own: imtcp -> omfile with an iso-like template). For each daemon it prints messages/s
-// (all lines in the file), CPU seconds (per million messages too) and peak RSS, then the ratio
-// stele / rsyslog, which the issue sets at >= 1.0.
+// `npm run bench`: end to end, TCP -> daemon -> file and TLS -> daemon -> file. COUNT (default
+// 2,000,000) RFC 3164 lines of about 200 bytes go over ONE connection into stele (`stele run -f
+// CONF`, `*.* -FILE`, iso format) and, in the same run, into rsyslog (Debian's rsyslogd in the
+// foreground with a config of its own: imtcp -> omfile with an iso-like template). For each
+// daemon it prints messages/s (all lines in the file), CPU seconds (per million messages too) and
+// peak RSS, then the ratio stele / rsyslog, which the issue sets at >= 1.0.
+//
+// Two scenarios (--transport tcp|tls|both, default both; issue 4):
+// - tcp: plain TCP, the lines LF-framed (non-transparent framing, RFC 6587 §3.4.2).
+// - tls: TLS 1.2 or newer, no client authentication, the same lines octet-counted (RFC 5425 §4.3,
+//   re-framed once into a second load file). stele: `listen tls://127.0.0.1:PORT cert= key=`;
+//   rsyslog: imtcp with the openssl stream driver (ossl, mode 1, authMode anon). The certificate
+//   is a throwaway self-signed one made with the openssl CLI in the run's temp directory.
+// The end shows both scenarios side by side for each daemon.
 //
 // Sender: a child node process (bench/e2e/sender.ts) that pushes a pre-generated file from memory
 // in 1 MiB writes with backpressure. Its rate into a null sink (a server in this process that
@@ -22,18 +30,21 @@
 // reported; the ratio is the median of the per-run ratios (runs are paired by number), with the
 // ratio of the medians in brackets, as in bench/message/parse.bench.ts.
 //
-// Flags: --count N, --runs N, --json, --only stele|rsyslog, --rsyslogd PATH,
+// Flags: --count N, --runs N, --json, --transport tcp|tls|both, --only stele|rsyslog, --rsyslogd PATH,
 // --stele-node-arg ARG (repeatable; e.g. --stele-node-arg=--cpu-prof --stele-node-arg=--cpu-prof-dir=DIR),
 // --stele-option KEY=VALUE (repeatable; a global option added to stele's config, e.g. parse_threads=0).
 
 import os from 'node:os'
 import net from 'node:net'
+import tls from 'node:tls'
 import { spawn, fork, execFileSync, type ChildProcess } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { HEADER_BYTES, MAX_LINE_BYTES, MIN_LINE_BYTES, LINES_PER_SECOND, lineAt, timeOf, writeLoad, type LoadFile } from './load.js'
+import { HEADER_BYTES, MAX_LINE_BYTES, MIN_LINE_BYTES, LINES_PER_SECOND, lineAt, timeOf, writeLoad, writeOctetCountedLoad, type LoadFile } from './load.js'
+import { makeBenchCert, probe, type BenchCert, type TlsSession } from './tls.js'
+import { mps, printText, ratios, sideBySide, summarise, type DaemonName, type Machine, type NullSinkResult, type RunResult, type Transport, type Verification } from './report.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -41,6 +52,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
     only: { type: 'string' },
+    transport: { type: 'string', default: 'both' },
     rsyslogd: { type: 'string', default: '/usr/sbin/rsyslogd' },
     'stele-node-arg': { type: 'string', multiple: true, default: [] },
     'stele-option': { type: 'string', multiple: true, default: [] }
@@ -51,6 +63,8 @@ const RUNS = Math.max(1, Math.floor(Number(args.runs)))
 const JSON_OUTPUT = args.json === true
 const ONLY = args.only as DaemonName | undefined
 if (ONLY !== undefined && !['stele', 'rsyslog'].includes(ONLY)) throw new Error('--only takes stele or rsyslog')
+if (!['tcp', 'tls', 'both'].includes(args.transport!)) throw new Error('--transport takes tcp, tls or both')
+const TRANSPORTS: Transport[] = args.transport === 'both' ? ['tcp', 'tls'] : [args.transport as Transport]
 const RSYSLOGD = args.rsyslogd!
 const STELE_NODE_ARGS = args['stele-node-arg']!
 const STELE_OPTIONS = args['stele-option']!
@@ -72,44 +86,11 @@ const SAMPLE_EVERY = 1000
 const SEQ = Buffer.from('seq=')
 const CLK_TCK = clockTicks()
 
-type DaemonName = 'stele' | 'rsyslog'
-
-interface RunResult {
-  daemon: DaemonName
-  run: number
-  /** The daemon's command line. */
-  command: string
-  /** Set when the run could not be measured (daemon did not start, ...). */
-  error: string | null
-  /** Every line reached the file before the clock stopped. */
-  complete: boolean
-  elapsedS: number
-  msgsPerSec: number
-  cpuS: number
-  cpuSPerMillion: number
-  peakRssKiB: number
-  /** Sender: ms from 'go' to the last byte handed to the kernel (the daemon's backpressure shows here). */
-  senderMs: number
-  fileBytes: number
-  verify: Verification | null
-  /** The first lines the daemon wrote to stderr. */
-  stderr: string[]
-}
-
-interface Verification {
-  /** Every line in the file. */
-  lines: number
-  /** Lines holding a `seq=` of the load. */
-  benchLines: number
-  /** Other lines (the daemon's own, e.g. stele's start-up line); up to 3 are kept in `otherSamples`. */
-  otherLines: number
-  otherSamples: string[]
-  missing: number
-  duplicates: number
-  outOfOrder: number
-  sampled: number
-  sampleMismatches: string[]
-  ok: boolean
+/** What a scenario sends: the load framed for its transport, and the certificate for TLS. */
+interface Scenario {
+  transport: Transport
+  load: LoadFile
+  cert: BenchCert | null
 }
 
 // --- small helpers -------------------------------------------------------------------------
@@ -123,13 +104,6 @@ function clockTicks (): number {
   } catch {
     return 100
   }
-}
-
-function median (values: readonly number[]): number {
-  if (values.length === 0) return NaN
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 /** utime + stime of all threads of `pid`, in seconds. */
@@ -157,20 +131,18 @@ async function freePort (): Promise<number> {
   return port
 }
 
-/** Retries a TCP connect until the daemon accepts (or exits, or START_LIMIT_MS passes). */
-async function waitAccepting (port: number, child: ChildProcess, what: string): Promise<void> {
+/**
+ * Retries a connect until the daemon accepts (or exits, or START_LIMIT_MS passes). Over TLS the
+ * probe completes a handshake: a bare TCP connect would be logged by the daemon as a failed one.
+ */
+async function waitAccepting (port: number, transport: Transport, child: ChildProcess, what: string): Promise<void> {
   const deadline = performance.now() + START_LIMIT_MS
   while (performance.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before accepting connections`)
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port })
-      socket.once('connect', () => { socket.destroy(); resolve(true) })
-      socket.once('error', () => { socket.destroy(); resolve(false) })
-    })
-    if (ok) return
+    if (await probe(port, transport)) return
     await sleep(50)
   }
-  throw new Error(`${what} did not accept connections on 127.0.0.1:${port} within ${START_LIMIT_MS / 1000} s`)
+  throw new Error(`${what} did not accept ${transport} connections on 127.0.0.1:${port} within ${START_LIMIT_MS / 1000} s`)
 }
 
 // --- child processes -----------------------------------------------------------------------
@@ -206,21 +178,25 @@ async function stop (child: ChildProcess): Promise<void> {
 
 interface Sender {
   readonly child: ChildProcess
+  /** TLS: the negotiated protocol and cipher. */
+  readonly tls: TlsSession | null
   go: () => void
   readonly done: Promise<{ bytes: number, ms: number }>
 }
 
-/** Forks the sender; resolves once it has loaded the file and connected to `port`. */
-async function startSender (load: LoadFile, port: number): Promise<Sender> {
-  const child = track(fork(SENDER_JS, [load.path, String(port), String(SEND_CHUNK_BYTES)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
+/** Forks the sender; resolves once it has loaded the scenario's file and connected to `port` (over TLS: handshake done). */
+async function startSender (scenario: Scenario, port: number): Promise<Sender> {
+  const argv = [scenario.load.path, String(port), String(SEND_CHUNK_BYTES), scenario.transport]
+  const child = track(fork(SENDER_JS, argv, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
+  let session: TlsSession | null = null
   let onDone: (r: { bytes: number, ms: number }) => void = () => {}
   let onFail: (err: Error) => void = () => {}
   const done = new Promise<{ bytes: number, ms: number }>((resolve, reject) => { onDone = resolve; onFail = reject })
   done.catch(() => {}) // observed by whoever awaits it
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('sender not ready within 60 s')), 60_000)
-    child.on('message', (m: { type: string, message?: string, bytes?: number, ms?: number }) => {
-      if (m.type === 'ready') { clearTimeout(timer); resolve() }
+    child.on('message', (m: { type: string, message?: string, bytes?: number, ms?: number, tls?: TlsSession | null }) => {
+      if (m.type === 'ready') { session = m.tls ?? null; clearTimeout(timer); resolve() }
       if (m.type === 'done') onDone({ bytes: m.bytes!, ms: m.ms! })
       if (m.type === 'error') { const err = new Error(`sender: ${m.message ?? '?'}`); clearTimeout(timer); reject(err); onFail(err) }
     })
@@ -230,7 +206,7 @@ async function startSender (load: LoadFile, port: number): Promise<Sender> {
     })
   })
   await ready
-  return { child, go: () => child.send({ type: 'go' }), done }
+  return { child, tls: session, go: () => child.send({ type: 'go' }), done }
 }
 
 async function withTimeout<T> (p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -244,25 +220,34 @@ async function withTimeout<T> (p: Promise<T>, ms: number, what: string): Promise
 
 // --- the null sink: how fast is the sender alone? -----------------------------------------
 
-interface NullSinkResult { seconds: number, msgsPerSec: number, bytesPerSec: number }
-
-async function measureNullSink (load: LoadFile): Promise<NullSinkResult> {
+/**
+ * The sender alone, into a server in this process that discards what it reads (over TLS it
+ * decrypts first, on its own core: the sender and the sink each have one of the two).
+ */
+async function measureNullSink (scenario: Scenario): Promise<NullSinkResult> {
+  const { load, transport, cert } = scenario
   let received = 0
   let t0 = 0
   let finished: () => void = () => {}
   const all = new Promise<void>((resolve) => { finished = resolve })
   let end = 0
-  const server = net.createServer((socket) => {
+  const onConnection = (socket: net.Socket): void => {
     socket.on('data', (chunk: Buffer) => {
       received += chunk.length
-      if (received >= load.bytes && end === 0) { end = performance.now(); finished() }
+      if (received >= load.wireBytes && end === 0) { end = performance.now(); finished() }
     })
     socket.on('error', () => {})
-  })
+  }
+  const server = cert === null
+    ? net.createServer(onConnection)
+    : tls.createServer({ cert: readFileSync(cert.cert), key: readFileSync(cert.key), minVersion: 'TLSv1.2' }, onConnection)
+  server.on('error', () => {}) // a failed handshake on the sink shows as the sender's error
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as net.AddressInfo).port
+  let session: TlsSession | null = null
   try {
-    const sender = await startSender(load, port)
+    const sender = await startSender(scenario, port)
+    session = sender.tls
     t0 = performance.now()
     sender.go()
     await withTimeout(all, RUN_LIMIT_MS, 'null sink')
@@ -272,19 +257,24 @@ async function measureNullSink (load: LoadFile): Promise<NullSinkResult> {
     server.close()
   }
   const seconds = (end - t0) / 1000
-  return { seconds, msgsPerSec: load.count / seconds, bytesPerSec: load.bytes / seconds }
+  return { transport, framing: load.framing, tls: session, seconds, msgsPerSec: load.count / seconds, bytesPerSec: load.wireBytes / seconds }
 }
 
 // --- the daemons ---------------------------------------------------------------------------
 
 interface Started { child: ChildProcess, outFile: string, command: string }
 
-function startStele (dir: string, port: number): Started {
+/** stele's listen line: plain TCP, or TLS without client authentication (no ca=: clients are not asked for a certificate). */
+function steleListen (port: number, cert: BenchCert | null): string {
+  return cert === null ? `listen tcp://127.0.0.1:${port}` : `listen tls://127.0.0.1:${port} cert=${cert.cert} key=${cert.key}`
+}
+
+function startStele (dir: string, port: number, scenario: Scenario): Started {
   const outFile = join(dir, 'stele.log')
   const conf = join(dir, 'stele.conf')
   writeFileSync(conf, [
-    '# stele e2e bench (bench/e2e/tcp-file.bench.ts): TCP -> file, iso format (the default)',
-    `listen tcp://127.0.0.1:${port}`,
+    `# stele e2e bench (bench/e2e/tcp-file.bench.ts): ${scenario.transport.toUpperCase()} -> file, iso format (the default)`,
+    steleListen(port, scenario.cert),
     'repeat_suppression=off',
     'mark_interval=0',
     `control_socket=${join(dir, 'stele.ctl')}`,
@@ -297,29 +287,36 @@ function startStele (dir: string, port: number): Started {
   return { child, outFile, command: `node ${argv.join(' ')}` }
 }
 
-function rsyslogConf (dir: string, port: number, outFile: string): string {
+function rsyslogConf (dir: string, port: number, outFile: string, cert: BenchCert | null): string {
+  // TLS: the openssl stream driver in mode 1 (TLS only) with authMode anon (no client
+  // certificates asked for, as stele's listener without ca=); its certificate and key are the
+  // global netstream driver defaults.
+  const global = cert === null
+    ? `global(workDirectory="${dir}" maxMessageSize="64k")`
+    : `global(workDirectory="${dir}" maxMessageSize="64k" DefaultNetstreamDriverCertFile="${cert.cert}" DefaultNetstreamDriverKeyFile="${cert.key}")`
+  const tlsParams = cert === null ? '' : ' StreamDriver.Name="ossl" StreamDriver.Mode="1" StreamDriver.AuthMode="anon"'
   return [
-    '# stele e2e bench (bench/e2e/tcp-file.bench.ts): imtcp -> omfile and nothing else',
+    `# stele e2e bench (bench/e2e/tcp-file.bench.ts): imtcp${cert === null ? '' : ' over TLS (ossl, anon)'} -> omfile and nothing else`,
     '# (no imuxsock, no imklog, no /etc/rsyslog.conf). omfile defaults: buffered, flushed at the',
     '# end of each batch, no fsync (as stele\'s "-/path"). The template is stele\'s iso line',
     '# except the timestamp: "2026-11-22T10:00:00+00:00" where stele writes "...T10:00:00.000Z".',
     '# rsyslogd\'s own messages go to a file of their own instead of stderr.',
-    `global(workDirectory="${dir}" maxMessageSize="64k")`,
+    global,
     'module(load="imtcp")',
     'template(name="iso" type="string" string="%timereported:::date-rfc3339% %hostname% %syslogtag%%msg:::sp-if-no-1st-sp%%msg:::drop-last-lf%\\n")',
     'ruleset(name="bench") {',
     `  action(type="omfile" file="${outFile}" template="iso")`,
     '}',
-    `input(type="imtcp" port="${port}" address="127.0.0.1" ruleset="bench")`,
+    `input(type="imtcp" port="${port}" address="127.0.0.1" ruleset="bench"${tlsParams})`,
     `*.* action(type="omfile" file="${join(dir, 'rsyslogd.log')}")`,
     ''
   ].join('\n')
 }
 
-function startRsyslog (dir: string, port: number): Started {
+function startRsyslog (dir: string, port: number, scenario: Scenario): Started {
   const outFile = join(dir, 'rsyslog.log')
   const conf = join(dir, 'rsyslog.conf')
-  writeFileSync(conf, rsyslogConf(dir, port, outFile))
+  writeFileSync(conf, rsyslogConf(dir, port, outFile, scenario.cert))
   const argv = ['-n', '-f', conf, '-i', join(dir, 'rsyslog.pid')]
   const child = track(spawn(RSYSLOGD, argv, { cwd: dir, env: { ...process.env, TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'pipe'] }))
   return { child, outFile, command: `${RSYSLOGD} ${argv.join(' ')}` }
@@ -386,23 +383,25 @@ async function waitForFile (file: string, base: number, load: LoadFile, t0: numb
   }
 }
 
-async function runOne (daemon: DaemonName, run: number, load: LoadFile, tmp: string): Promise<RunResult> {
+async function runOne (daemon: DaemonName, scenario: Scenario, run: number, tmp: string): Promise<RunResult> {
+  const { load, transport } = scenario
   const result: RunResult = {
-    daemon, run, command: '', error: null, complete: false, elapsedS: NaN, msgsPerSec: NaN, cpuS: NaN, cpuSPerMillion: NaN,
+    daemon, transport, framing: load.framing, run, tls: null, command: '', error: null, complete: false, elapsedS: NaN, msgsPerSec: NaN, cpuS: NaN, cpuSPerMillion: NaN,
     peakRssKiB: NaN, senderMs: NaN, fileBytes: 0, verify: null, stderr: []
   }
-  const dir = join(tmp, `${daemon}-${run}`)
+  const dir = join(tmp, `${daemon}-${transport}-${run}`)
   mkdirSync(dir)
   const port = await freePort()
-  const started = daemon === 'stele' ? startStele(dir, port) : startRsyslog(dir, port)
+  const started = daemon === 'stele' ? startStele(dir, port, scenario) : startRsyslog(dir, port, scenario)
   const { child, outFile } = started
   result.command = started.command
   result.stderr = collectStderr(child)
   let sender: Sender | null = null
   try {
-    await waitAccepting(port, child, daemon)
+    await waitAccepting(port, transport, child, daemon)
     await sleep(300) // let start-up lines (stele logs one to *.*) reach the file before the base size is taken
-    sender = await startSender(load, port)
+    sender = await startSender(scenario, port)
+    result.tls = sender.tls
     const pid = child.pid!
     const cpu0 = cpuSeconds(pid)
     const base = fileSize(outFile)
@@ -507,122 +506,6 @@ function compareLine (actual: string, seq: number, width: number): string | null
   return null
 }
 
-// --- report --------------------------------------------------------------------------------
-
-interface Summary {
-  daemon: DaemonName
-  runs: number
-  medianMsgsPerSec: number
-  medianElapsedS: number
-  medianCpuS: number
-  medianCpuSPerMillion: number
-  medianPeakRssKiB: number
-}
-
-function summarise (daemon: DaemonName, results: RunResult[]): Summary {
-  const ok = results.filter((r) => r.daemon === daemon && r.error === null && r.complete)
-  return {
-    daemon,
-    runs: ok.length,
-    medianMsgsPerSec: median(ok.map((r) => r.msgsPerSec)),
-    medianElapsedS: median(ok.map((r) => r.elapsedS)),
-    medianCpuS: median(ok.map((r) => r.cpuS)),
-    medianCpuSPerMillion: median(ok.map((r) => r.cpuSPerMillion)),
-    medianPeakRssKiB: median(ok.map((r) => r.peakRssKiB))
-  }
-}
-
-interface Ratios {
-  /** Median of the per-run ratios of msgs/s (runs paired by number). */
-  throughput: number
-  throughputOfMedians: number
-  cpuPerMessage: number
-  peakRss: number
-  pairs: number
-  target: number
-  pass: boolean
-}
-
-function ratios (results: RunResult[], stele: Summary, rsyslog: Summary): Ratios {
-  const good = (r: RunResult | undefined): r is RunResult => r !== undefined && r.error === null && r.complete && r.verify?.ok === true
-  const perRun: number[] = []
-  for (let run = 1; run <= RUNS; run++) {
-    const s = results.find((r) => r.daemon === 'stele' && r.run === run)
-    const r = results.find((x) => x.daemon === 'rsyslog' && x.run === run)
-    if (good(s) && good(r)) perRun.push(s.msgsPerSec / r.msgsPerSec)
-  }
-  const throughput = median(perRun)
-  const allVerified = results.every(good)
-  return {
-    throughput,
-    throughputOfMedians: stele.medianMsgsPerSec / rsyslog.medianMsgsPerSec,
-    cpuPerMessage: stele.medianCpuSPerMillion / rsyslog.medianCpuSPerMillion,
-    peakRss: stele.medianPeakRssKiB / rsyslog.medianPeakRssKiB,
-    pairs: perRun.length,
-    target: 1,
-    pass: allVerified && perRun.length === RUNS && throughput >= 1
-  }
-}
-
-const mps = (rate: number): string => (Number.isFinite(rate) ? `${(rate / 1e6).toFixed(3)} M/s` : '-')
-const num = (n: number, digits: number): string => (Number.isFinite(n) ? n.toFixed(digits) : '-')
-const mib = (kib: number): string => (Number.isFinite(kib) ? `${(kib / 1024).toFixed(1)} MiB` : '-')
-const thousands = (n: number): string => n.toLocaleString('en-US')
-
-function fileNote (r: RunResult, count: number): string {
-  const v = r.verify
-  if (v === null) return r.error ?? 'no file'
-  const parts = [`${thousands(v.benchLines)} lines`, v.ok ? 'ok,' : 'BAD:']
-  if (v.missing > 0) parts.push(`${thousands(v.missing)} missing,`)
-  if (v.duplicates > 0) parts.push(`${v.duplicates} duplicates,`)
-  if (v.sampleMismatches.length > 0) parts.push(`${v.sampleMismatches.length}+ of ${v.sampled} sampled lines differ,`)
-  parts.push(v.outOfOrder > 0 ? `${v.outOfOrder} out of order` : 'in order')
-  if (v.otherLines > 0) parts.push(`(+${v.otherLines} of the daemon's own)`)
-  if (!r.complete) parts.push(`INCOMPLETE (${thousands(v.benchLines)} of ${thousands(count)})`)
-  return parts.join(' ')
-}
-
-function printText (ctx: Context, results: RunResult[], sums: Summary[], ratio: Ratios | null, seconds: number): void {
-  const { load, machine, sink } = ctx
-  console.log('stele end-to-end benchmark: TCP -> daemon -> file (bench/e2e/tcp-file.bench.ts)')
-  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${machine.platform}; ${machine.rsyslog}; load average ${machine.loadAverage} at start`)
-  console.log(`load:    ${thousands(load.count)} RFC 3164 lines, LF-framed, ${load.minBytes}-${load.maxBytes} bytes (mean ${(load.bytes / load.count).toFixed(1)}), ` +
-    `${(load.bytes / 1e6).toFixed(1)} MB, each with a distinct seq=N, over ONE TCP connection`)
-  console.log(`sender:  a child node process writing ${SEND_CHUNK_BYTES >> 20} MiB slices of the load with backpressure; into a null sink: ` +
-    `${sink.seconds.toFixed(2)} s = ${mps(sink.msgsPerSec)} (${(sink.bytesPerSec / 1e6).toFixed(0)} MB/s)`)
-  console.log('stele:   node dist/src/cli/stele.js run -f CONF: listen tcp://127.0.0.1:PORT, *.* -FILE (iso, no fsync), repeat_suppression=off, mark_interval=0')
-  console.log('rsyslog: rsyslogd -n -f CONF: imtcp only -> omfile (defaults: buffered, no fsync), iso-like template ("+00:00" where stele writes ".000Z")')
-  console.log(`method:  ${RUNS} run(s) per daemon, alternating, each a fresh daemon; time from the first write until the file holds every line (stat every ${POLL_MS} ms);`)
-  console.log(`         CPU = utime+stime of the daemon over that time, peak RSS = VmHWM; then every seq checked, every ${SAMPLE_EVERY}th line compared in full`)
-  console.log('')
-  console.log('run  daemon   msgs/s        elapsed   CPU s   CPU s/M msgs   peak RSS    sender   file')
-  for (const r of results) {
-    console.log(`${String(r.run).padEnd(3)}  ${r.daemon.padEnd(7)}  ${mps(r.msgsPerSec).padStart(11)}  ${num(r.elapsedS, 2).padStart(7)} s  ${num(r.cpuS, 2).padStart(6)}  ` +
-      `${num(r.cpuSPerMillion, 2).padStart(13)}  ${mib(r.peakRssKiB).padStart(9)}  ${num(r.senderMs / 1000, 2).padStart(6)} s   ${fileNote(r, load.count)}`)
-    if (r.error !== null) console.log(`     ${r.daemon}: ${r.error}`)
-  }
-  console.log('')
-  for (const s of sums) {
-    console.log(`median ${s.daemon.padEnd(7)}  ${mps(s.medianMsgsPerSec).padStart(11)}  ${num(s.medianElapsedS, 2).padStart(7)} s  ${num(s.medianCpuS, 2).padStart(6)}  ` +
-      `${num(s.medianCpuSPerMillion, 2).padStart(13)}  ${mib(s.medianPeakRssKiB).padStart(9)}   (${s.runs} complete run(s))`)
-  }
-  if (ratio !== null) {
-    console.log('')
-    console.log(`stele / rsyslog msgs/s        ${num(ratio.throughput, 3).padStart(6)}x  (${num(ratio.throughputOfMedians, 3)}x)   target >= ${ratio.target.toFixed(1)}   ${ratio.pass ? 'PASS' : 'MISS'}` +
-      (ratio.pairs < RUNS ? `   (${ratio.pairs} of ${RUNS} runs complete and verified on both sides)` : ''))
-    console.log(`stele / rsyslog CPU per msg   ${num(ratio.cpuPerMessage, 3).padStart(6)}x`)
-    console.log(`stele / rsyslog peak RSS      ${num(ratio.peakRss, 3).padStart(6)}x`)
-  }
-  console.log('')
-  console.log(`total ${seconds.toFixed(1)} s`)
-}
-
-interface Context {
-  load: LoadFile
-  sink: NullSinkResult
-  machine: { cpu: string, cores: number, node: string, platform: string, rsyslog: string, clkTck: number, loadAverage: number }
-}
-
 function rsyslogVersion (): string {
   try {
     return execFileSync(RSYSLOGD, ['-v'], { encoding: 'utf8' }).split('\n')[0]!.replace(/\s+/g, ' ').replace(/ compiled with:$/, '').trim()
@@ -646,7 +529,7 @@ async function main (): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { cleanup(); process.exit(130) })
 
   const cpus = os.cpus()
-  const machine = {
+  const machine: Machine = {
     cpu: cpus[0]?.model.trim() ?? 'unknown',
     cores: cpus.length,
     node: process.version,
@@ -655,50 +538,80 @@ async function main (): Promise<number> {
     clkTck: CLK_TCK,
     loadAverage: Number(os.loadavg()[0]!.toFixed(2))
   }
-  const load = await writeLoad(join(tmp, 'load.txt'), COUNT)
-  const sink = await measureNullSink(load)
-  const ctx: Context = { load, sink, machine }
+  const lf = await writeLoad(join(tmp, 'load.txt'), COUNT)
+  const cert = TRANSPORTS.includes('tls') ? makeBenchCert(tmp) : null
+  const scenarios: Scenario[] = []
+  for (const transport of TRANSPORTS) {
+    scenarios.push(transport === 'tcp'
+      ? { transport, load: lf, cert: null }
+      : { transport, load: await writeOctetCountedLoad(lf, join(tmp, 'load-octet-counted.txt')), cert })
+  }
+  const nullSinks: NullSinkResult[] = []
+  for (const scenario of scenarios) nullSinks.push(await measureNullSink(scenario))
 
+  // Run k: every scenario, each with both daemons (rsyslog first in odd runs, stele first in
+  // even ones), so that TCP and TLS see the same spell of machine load.
   const daemons: DaemonName[] = ONLY === undefined ? ['rsyslog', 'stele'] : [ONLY]
   const results: RunResult[] = []
   for (let run = 1; run <= RUNS; run++) {
     const order = run % 2 === 1 ? daemons : [...daemons].reverse()
-    for (const daemon of order) {
-      const r = await runOne(daemon, run, load, tmp)
-      results.push(r)
-      for (const line of r.stderr) console.error(`${daemon} stderr: ${line}`)
-      for (const line of r.verify?.sampleMismatches ?? []) console.error(`warning: ${daemon} run ${run}: ${line}`)
-      if (!JSON_OUTPUT) process.stderr.write(`  run ${run} ${daemon}: ${mps(r.msgsPerSec)}${r.error === null ? '' : ` (${r.error})`}\n`)
+    for (const scenario of scenarios) {
+      for (const daemon of order) {
+        const r = await runOne(daemon, scenario, run, tmp)
+        results.push(r)
+        const what = `${daemon} ${scenario.transport}`
+        for (const line of r.stderr) console.error(`${what} stderr: ${line}`)
+        for (const line of r.verify?.sampleMismatches ?? []) console.error(`warning: ${what} run ${run}: ${line}`)
+        if (!JSON_OUTPUT) process.stderr.write(`  run ${run} ${what}: ${mps(r.msgsPerSec)}${r.error === null ? '' : ` (${r.error})`}\n`)
+      }
     }
   }
-  const sums = daemons.map((d) => summarise(d, results))
-  const ratio = daemons.length === 2 ? ratios(results, sums.find((s) => s.daemon === 'stele')!, sums.find((s) => s.daemon === 'rsyslog')!) : null
+  const medians = TRANSPORTS.flatMap((t) => daemons.map((d) => summarise(d, t, results)))
+  const ratioList = daemons.length === 2 ? TRANSPORTS.map((t) => ratios(t, results, medians, RUNS)) : []
+  const sides = TRANSPORTS.length === 2 ? daemons.map((d) => sideBySide(d, medians)) : []
   const seconds = (performance.now() - started) / 1000
+  const octet = scenarios.find((s) => s.transport === 'tls')?.load
 
   if (JSON_OUTPUT) {
     console.log(JSON.stringify({
       bench: 'e2e/tcp-file',
       machine,
+      transports: TRANSPORTS,
       load: {
-        count: load.count,
+        count: lf.count,
         format: 'rfc3164',
         framing: 'lf',
-        bytes: load.bytes,
-        minBytes: load.minBytes,
-        maxBytes: load.maxBytes,
-        meanBytes: Number((load.bytes / load.count).toFixed(1)),
+        bytes: lf.bytes,
+        minBytes: lf.minBytes,
+        maxBytes: lf.maxBytes,
+        meanBytes: Number((lf.bytes / lf.count).toFixed(1)),
         lineBytesRange: [MIN_LINE_BYTES, MAX_LINE_BYTES],
-        linesPerTimestampSecond: LINES_PER_SECOND
+        linesPerTimestampSecond: LINES_PER_SECOND,
+        // The TLS scenario's file: the same lines with octet counting (null when TLS did not run).
+        octetCountedBytes: octet?.wireBytes ?? null
       },
+      tls: cert === null ? null : { minVersion: 'TLSv1.2', clientAuth: false, cert: `self-signed ${cert.keyType} (openssl req -x509)` },
       method: { runs: RUNS, pollMs: POLL_MS, sendChunkBytes: SEND_CHUNK_BYTES, stallMs: STALL_MS, sampleEvery: SAMPLE_EVERY, steleNodeArgs: STELE_NODE_ARGS },
-      nullSink: sink,
+      nullSinks,
       runs: results,
-      medians: sums,
-      ratio,
+      medians,
+      ratios: ratioList,
+      sideBySide: sides,
       seconds: Number(seconds.toFixed(2))
     }, null, 2))
   } else {
-    printText(ctx, results, sums, ratio, seconds)
+    printText({
+      machine,
+      method: { runs: RUNS, pollMs: POLL_MS, sendChunkBytes: SEND_CHUNK_BYTES, sampleEvery: SAMPLE_EVERY },
+      loads: { tcp: scenarios.find((x) => x.transport === 'tcp')?.load, tls: octet },
+      cert,
+      nullSinks,
+      runs: results,
+      medians,
+      ratios: ratioList,
+      sideBySide: sides,
+      seconds
+    })
   }
   return results.some((r) => r.error !== null) ? 1 : 0
 }
