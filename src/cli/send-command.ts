@@ -21,11 +21,13 @@ Sends MESSAGE (its words joined by spaces) to a syslog receiver, like logger(1).
 MESSAGE, each line of standard input is sent as one message; empty lines are skipped.
 
 Where to:
-      --transport T       unix (default), tcp, tls (RFC 5425, always octet-counted) or udp
+      --transport T       unix (default), tcp, tls (RFC 5425, always octet-counted), udp,
+                          relp (rsyslog's RELP: exit 0 only when every message was
+                          acknowledged) or relp+tls (RELP over TLS, with the TLS options)
       --socket PATH       unix: the socket (default ./stele.sock); a datagram socket when the
                           unix-dgram addon is installed and the path is one, else a stream
       --server HOST       tcp, tls, udp: the receiver (default 127.0.0.1)
-      --port N            tcp, udp: its port (default 5514); tls: default 6514
+      --port N            tcp, udp: its port (default 5514); tls: default 6514; relp: 2514
       --octet-count       streams: RFC 6587 octet counting ("LEN MSG"); default one message
                           per line (LF), as logger does
 
@@ -138,8 +140,8 @@ function planFromArgs (argv: string[]): SendPlan | 'help' {
   })
   if (values.help) return 'help'
   const transport = values.transport
-  if (transport !== 'unix' && transport !== 'tcp' && transport !== 'tls' && transport !== 'udp') throw new UsageError(`--transport "${transport}" is not one of unix, tcp, tls, udp`)
-  const port = wholeNumber('--port', values.port ?? (transport === 'tls' ? '6514' : '5514'), 1, 65535)
+  if (transport !== 'unix' && transport !== 'tcp' && transport !== 'tls' && transport !== 'udp' && transport !== 'relp' && transport !== 'relp+tls') throw new UsageError(`--transport "${transport}" is not one of unix, tcp, tls, udp, relp, relp+tls`)
+  const port = wholeNumber('--port', values.port ?? (transport === 'tls' ? '6514' : transport.startsWith('relp') ? '2514' : '5514'), 1, 65535)
   const tls = tlsOptions(transport, values)
   if (values.rfc3164 && values.rfc5424) throw new UsageError('--rfc3164 and --rfc5424 cannot both be given')
   const format = values.rfc3164 ? 'rfc3164' : 'rfc5424'
@@ -172,8 +174,8 @@ function planFromArgs (argv: string[]): SendPlan | 'help' {
 
 function tlsOptions (transport: string, values: { ca?: string, cert?: string, key?: string, name?: string, fingerprint: string[], verify: string }): TlsSendOptions | undefined {
   const given = ['ca', 'cert', 'key', 'name'].filter((k) => values[k as 'ca'] !== undefined).concat(values.fingerprint.length > 0 ? ['fingerprint'] : [], values.verify !== 'peer' ? ['verify'] : [])
-  if (transport !== 'tls') {
-    if (given.length > 0) throw new UsageError(`--${given[0]} applies to --transport tls only`)
+  if (transport !== 'tls' && transport !== 'relp+tls') {
+    if (given.length > 0) throw new UsageError(`--${given[0]} applies to --transport tls and relp+tls only`)
     return undefined
   }
   if (values.verify !== 'peer' && values.verify !== 'none') throw new UsageError(`--verify "${values.verify}" is not peer or none`)

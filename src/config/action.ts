@@ -3,6 +3,7 @@
 //   /var/log/messages   -/var/log/messages   ./log/x (relative: against the config's directory)
 //   /dev/stdout         |/run/stele.fifo     @host  @host:port  @[::1]:514  @udp://h:p  @tcp://h:p  @@h:p
 //   @tls://h:p ca=FILE [cert=FILE key=FILE] [name=NAME] [fingerprint=sha256:...] [verify=none]
+//   @relp://h:p [window=N]   @relp+tls://h:p (or @relp://h:p tls=on) with the @tls:// options
 //   *                   root,admin           (users: accepted, delivered nowhere, with a warning)
 
 import { resolve } from 'node:path'
@@ -11,7 +12,7 @@ import { parseHostPort } from './address.js'
 import type { Report } from './problems.js'
 import { parseFingerprint } from '../tls/fingerprint.js'
 import type { ActionConfig, FileAction, ForwardAction, PipeAction, TlsForwardSettings } from './schema.js'
-import { parseChoice, parseKeyValues, parseMode, parseSize, parseSwitch } from './values.js'
+import { parseChoice, parseCount, parseKeyValues, parseMode, parseSize, parseSwitch } from './values.js'
 
 /** The %FIELD% names a file path may hold; outputs/file-template.ts fills them in. */
 export const PATH_PLACEHOLDERS: readonly string[] = [
@@ -25,6 +26,11 @@ export const DEFAULT_FORWARD_BUFFER_BYTES = 8 * 1024 ** 2
 export const DEFAULT_FORWARD_PORT = 514
 /** RFC 5425 §4.1: syslog over TLS has its own port. */
 export const DEFAULT_TLS_PORT = 6514
+/** RELP has no assigned port; 2514 is the one rsyslog's documentation uses. */
+export const DEFAULT_RELP_PORT = 2514
+/** RELP window= default: librelp's. */
+export const DEFAULT_RELP_WINDOW = 128
+export const MAX_RELP_WINDOW = 65536
 
 export interface ActionContext {
   readonly file: string
@@ -36,13 +42,14 @@ export interface ActionContext {
 
 type Kind = ActionConfig['kind']
 const COMMON_KEYS = ['format', 'newline']
-const KEYS: Readonly<Record<Kind | 'tcp' | 'tls', readonly string[]>> = {
+const KEYS: Readonly<Record<Kind | 'tcp' | 'tls' | 'relp', readonly string[]>> = {
   file: [...COMMON_KEYS, 'mode', 'sync'],
   stdout: COMMON_KEYS,
   pipe: [...COMMON_KEYS, 'buffer'],
   forward: [...COMMON_KEYS, 'buffer', 'max_datagram_size'],
   tcp: [...COMMON_KEYS, 'buffer', 'framing', 'stall_timeout'],
   tls: [...COMMON_KEYS, 'buffer', 'stall_timeout', 'ca', 'cert', 'key', 'name', 'fingerprint', 'verify'],
+  relp: [...COMMON_KEYS, 'buffer', 'stall_timeout', 'window', 'tls', 'ca', 'cert', 'key', 'name', 'fingerprint', 'verify'],
   users: COMMON_KEYS
 }
 
@@ -63,7 +70,7 @@ export function parseAction (text: string, words: readonly string[], ctx: Action
   if (text === '~' || text === 'stop') {
     ctx.report('error', `"${text}" (rsyslog's discard) is not an action here; leave the messages out of other rules' selectors with "none"`)
   } else {
-    ctx.report('error', `unknown action "${text}": expected /path, -/path, |/fifo, @host[:port], @tcp://host:port, @tls://host:port or *`)
+    ctx.report('error', `unknown action "${text}": expected /path, -/path, |/fifo, @host[:port], @tcp://host:port, @tls://host:port, @relp://host:port or *`)
   }
   return undefined
 }
@@ -110,20 +117,30 @@ function pipe (text: string, options: Record<string, string>, ctx: ActionContext
 // `@@host` is rsyslog's shorthand for TCP; rsyslog frames it with LF by default, stele with
 // octet counting (RFC 6587 §3.4.1), which rsyslog's and syslog-ng's TCP inputs both detect.
 function forward (text: string, options: Record<string, string>, ctx: ActionContext): ActionConfig | undefined {
-  let transport: 'udp' | 'tcp' | 'tls' = 'udp'
+  let transport: 'udp' | 'tcp' | 'tls' | 'relp' = 'udp'
   let target = text.slice(1)
-  const scheme = /^(udp|tcp|tls):\/\//i.exec(target)
+  const scheme = /^(udp|tcp|tls|relp|relp\+tls):\/\//i.exec(target)
+  let relpTls = false
   if (text.startsWith('@@')) {
     transport = 'tcp'
     target = text.slice(2)
   } else if (scheme !== null) {
-    transport = scheme[1]!.toLowerCase() as 'udp' | 'tcp' | 'tls'
+    const written = scheme[1]!.toLowerCase()
+    relpTls = written === 'relp+tls'
+    transport = (relpTls ? 'relp' : written) as 'udp' | 'tcp' | 'tls' | 'relp'
     target = target.slice(scheme[0].length)
   }
-  const address = parseHostPort(target, transport === 'tls' ? DEFAULT_TLS_PORT : DEFAULT_FORWARD_PORT, 1)
+  if (transport === 'relp' && options['tls'] !== undefined) {
+    const on = parseChoice('tls', options['tls'], ['on', 'off'] as const, ctx.report)
+    if (relpTls && on === 'off') ctx.report('warning', `forward "${text}": tls=off ignored: relp+tls:// is always TLS`)
+    relpTls ||= on === 'on'
+  }
+  const defaultPort = transport === 'tls' ? DEFAULT_TLS_PORT : transport === 'relp' ? DEFAULT_RELP_PORT : DEFAULT_FORWARD_PORT
+  const address = parseHostPort(target, defaultPort, 1)
   if ('error' in address) ctx.report('error', `forward "${text}": ${address.error}`)
   const kind = transport === 'udp' ? 'forward' : transport
   // RFC 5425 §4.3: syslog over TLS is always octet-counted (framing= is not a TLS forward option).
+  // RELP frames carry their own length ('octet' is what the encoder is given; nothing reads it).
   const framing = options['framing'] === undefined || transport !== 'tcp' ? 'octet' : parseChoice('framing', options['framing'], ['octet', 'lf'] as const, ctx.report)
   // A datagram or an octet-counted frame may hold any byte; an LF-framed stream may not.
   const newline = framing === 'lf' ? 'escape' : 'keep'
@@ -133,9 +150,20 @@ function forward (text: string, options: Record<string, string>, ctx: ActionCont
     return undefined
   }
   const bufferBytes = options['buffer'] === undefined ? DEFAULT_FORWARD_BUFFER_BYTES : parseSize('buffer', options['buffer'], ctx.report)
-  const tls = transport === 'tls' ? tlsForward(text, options, ctx) : null
-  if (common === undefined || 'error' in address || framing === undefined || bufferBytes === undefined || tls === undefined) return undefined
-  const action: ForwardAction = { ...common, kind: 'forward', transport, host: address.host, port: address.port, framing, bufferBytes }
+  const windowSize = options['window'] === undefined ? DEFAULT_RELP_WINDOW : parseCount('window', options['window'], ctx.report, { min: 1, max: MAX_RELP_WINDOW })
+  let tls: TlsForwardSettings | null | undefined = null
+  if (transport === 'tls' || relpTls) {
+    tls = tlsForward(text, options, ctx)
+  } else if (transport === 'relp') {
+    for (const key of ['ca', 'cert', 'key', 'name', 'fingerprint', 'verify']) {
+      if (options[key] !== undefined) {
+        ctx.report('error', `forward "${text}": ${key}= is a TLS option; use @relp+tls:// or tls=on`)
+        tls = undefined
+      }
+    }
+  }
+  if (common === undefined || 'error' in address || framing === undefined || bufferBytes === undefined || windowSize === undefined || tls === undefined) return undefined
+  const action: ForwardAction = { ...common, kind: 'forward', transport, host: address.host, port: address.port, framing, bufferBytes, ...(transport === 'relp' ? { window: windowSize } : {}) }
   return tls === null ? action : { ...action, tls }
 }
 
@@ -171,12 +199,12 @@ function tlsForward (text: string, options: Record<string, string>, ctx: ActionC
   return { ca: path('ca'), cert: path('cert'), key: path('key'), name: options['name'] ?? null, fingerprints, verify: verify === 'peer' }
 }
 
-function commonFields (text: string, kind: Kind | 'tcp' | 'tls', options: Record<string, string>, ctx: ActionContext,
+function commonFields (text: string, kind: Kind | 'tcp' | 'tls' | 'relp', options: Record<string, string>, ctx: ActionContext,
   defaultFormat: OutputFormat, defaultNewline: NewlinePolicy) {
   let ok = true
   for (const key of Object.keys(options)) {
     if (KEYS[kind].includes(key)) continue
-    const what = kind === 'tcp' ? 'TCP forward' : kind === 'tls' ? 'TLS forward' : kind === 'forward' ? 'UDP forward' : kind
+    const what = kind === 'tcp' ? 'TCP forward' : kind === 'tls' ? 'TLS forward' : kind === 'relp' ? 'RELP forward' : kind === 'forward' ? 'UDP forward' : kind
     ctx.report('error', `option "${key}" does not apply to ${what} actions (it takes ${KEYS[kind].join(', ')})`)
     ok = false
   }

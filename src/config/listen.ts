@@ -1,6 +1,7 @@
 // `listen URL [key=value ...]` lines, stele's extension to syslog.conf:
 //   listen udp://0.0.0.0:514   listen tcp://[::1]:5514 max_connections=100   listen unix:///run/stele.sock
 //   listen tls://0.0.0.0:6514 cert=/etc/stele/server.pem key=/etc/stele/server.key ca=/etc/stele/ca.pem
+//   listen relp://0.0.0.0:2514   listen relp+tls://0.0.0.0:2514 cert=... key=... (or relp:// tls=on)
 // `unix://./x.sock` is relative to the config file's directory (the cwd for the built-in config).
 
 import { resolve } from 'node:path'
@@ -19,18 +20,19 @@ const FRAMINGS: readonly Framing[] = ['auto', 'octet', 'lf', 'nul']
 
 /** Which transports each known option applies to. unix may be a stream or a datagram socket. */
 const APPLIES_TO: Readonly<Record<string, readonly ListenTransport[]>> = {
-  max_connections: ['tcp', 'unix', 'tls'],
-  max_message_size: ['udp', 'tcp', 'unix', 'tls'],
+  max_connections: ['tcp', 'unix', 'tls', 'relp'],
+  max_message_size: ['udp', 'tcp', 'unix', 'tls', 'relp'],
   framing: ['tcp', 'unix', 'tls'],
   rcvbuf: ['udp'],
-  idle_timeout: ['tcp', 'unix', 'tls'],
+  idle_timeout: ['tcp', 'unix', 'tls', 'relp'],
   type: ['unix'],
-  cert: ['tls'],
-  key: ['tls'],
-  ca: ['tls'],
-  verify: ['tls'],
-  allow: ['tls'],
-  handshake_timeout: ['tls']
+  cert: ['tls', 'relp'],
+  key: ['tls', 'relp'],
+  ca: ['tls', 'relp'],
+  verify: ['tls', 'relp'],
+  allow: ['tls', 'relp'],
+  handshake_timeout: ['tls', 'relp'],
+  tls: ['relp']
 }
 const DEFAULT_HANDSHAKE_TIMEOUT_S = 10
 const UNIX_SOCKET_TYPES = ['dgram', 'stream'] as const
@@ -43,7 +45,7 @@ export interface ListenContext { readonly file: string, readonly line: number, r
 export function parseListen (words: readonly string[], ctx: ListenContext): PendingListener | undefined {
   const url = words[0]
   if (url === undefined) {
-    ctx.report('error', 'listen needs a URL: udp://ADDR:PORT, tcp://ADDR:PORT, tls://ADDR:PORT or unix:///PATH')
+    ctx.report('error', 'listen needs a URL: udp://ADDR:PORT, tcp://ADDR:PORT, tls://ADDR:PORT, relp://ADDR:PORT or unix:///PATH')
     return undefined
   }
   const where = parseUrl(url, ctx)
@@ -68,7 +70,15 @@ export function parseListen (words: readonly string[], ctx: ListenContext): Pend
   const idleTimeoutS = value('idle_timeout', 0, parseDuration)
   // type=dgram|stream (unix): read by the unix input from `options`; checked here.
   const socketType = value<string>('type', 'auto', (k, t, r) => parseChoice(k, t, UNIX_SOCKET_TYPES, r))
-  const tls = where.transport === 'tls' ? parseTlsListen(url, options, ctx) : null
+  const tls = where.transport === 'tls' || (where.transport === 'relp' && relpTls(url, options, ctx)) ? parseTlsListen(url, options, ctx) : null
+  if (where.transport === 'relp' && tls === null) {
+    for (const key of ['cert', 'key', 'ca', 'verify', 'allow', 'handshake_timeout']) {
+      if (options[key] !== undefined) {
+        ctx.report('error', `listen "${url}": ${key}= is a TLS option; use relp+tls:// or tls=on`)
+        ok = false
+      }
+    }
+  }
   if (!ok || maxConnections === undefined || maxMessageSize === undefined || framing === undefined ||
     rcvbufBytes === undefined || idleTimeoutS === undefined || socketType === undefined || tls === undefined) return undefined
   const listener: PendingListener = { file: ctx.file, line: ctx.line, url, ...where, maxConnections, maxMessageSize, framing, rcvbufBytes, idleTimeoutS, options }
@@ -109,13 +119,22 @@ function parseTlsListen (url: string, options: Readonly<Record<string, string>>,
   return { cert: path('cert')!, key: path('key')!, ca: path('ca'), verify: verify === 'peer', allow, handshakeTimeoutS }
 }
 
+/** RELP over TLS: the scheme relp+tls://, or tls=on. */
+function relpTls (url: string, options: Readonly<Record<string, string>>, ctx: ListenContext): boolean {
+  const scheme = /^relp\+tls:/i.test(url)
+  if (options['tls'] === undefined) return scheme
+  const on = parseChoice('tls', options['tls'], ['on', 'off'] as const, ctx.report)
+  if (scheme && on === 'off') ctx.report('warning', `listen "${url}": tls=off ignored: relp+tls:// is always TLS`)
+  return scheme || on === 'on'
+}
+
 function parseUrl (url: string, ctx: ListenContext): { transport: ListenTransport, host: string, port: number, path: string } | undefined {
-  const m = /^(udp|tcp|tls|unix):\/\/(.*)$/i.exec(url)
+  const m = /^(udp|tcp|tls|unix|relp|relp\+tls):\/\/(.*)$/i.exec(url)
   if (m === null) {
-    ctx.report('error', `listen "${url}": expected udp://ADDR:PORT, tcp://ADDR:PORT, tls://ADDR:PORT or unix:///PATH`)
+    ctx.report('error', `listen "${url}": expected udp://ADDR:PORT, tcp://ADDR:PORT, tls://ADDR:PORT, relp://ADDR:PORT, relp+tls://ADDR:PORT or unix:///PATH`)
     return undefined
   }
-  const transport = m[1]!.toLowerCase() as ListenTransport
+  const transport = (m[1]!.toLowerCase() === 'relp+tls' ? 'relp' : m[1]!.toLowerCase()) as ListenTransport
   const rest = m[2]!
   if (transport === 'unix') {
     if (!/^(\/|\.\.?\/)/.test(rest) || rest.endsWith('/')) {

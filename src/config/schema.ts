@@ -38,7 +38,7 @@ export interface GlobalOptions {
   controlSocket: string
 }
 
-export type ListenTransport = 'udp' | 'tcp' | 'unix' | 'tls'
+export type ListenTransport = 'udp' | 'tcp' | 'unix' | 'tls' | 'relp'
 
 export interface ListenerConfig extends ConfigLocation {
   /** The URL as written: "udp://127.0.0.1:5514", "unix:///run/stele.sock". */
@@ -62,7 +62,7 @@ export interface ListenerConfig extends ConfigLocation {
   readonly idleTimeoutS: number
   /** Every key=value written after the URL, for options later issues add (relp). */
   readonly options: Readonly<Record<string, string>>
-  /** tls listeners: certificates and client policy. */
+  /** tls listeners, and relp listeners over TLS (relp+tls://, tls=on): certificates and client policy. */
   readonly tls?: TlsListenSettings
 }
 
@@ -132,7 +132,7 @@ export interface PipeAction extends ActionCommon {
 
 export interface ForwardAction extends ActionCommon {
   readonly kind: 'forward'
-  readonly transport: 'udp' | 'tcp' | 'tls'
+  readonly transport: 'udp' | 'tcp' | 'tls' | 'relp'
   /** Host name or address (IPv6 without brackets). */
   readonly host: string
   readonly port: number
@@ -140,7 +140,9 @@ export interface ForwardAction extends ActionCommon {
   readonly framing: 'octet' | 'lf'
   /** buffer=: bytes held in memory while the destination is down. Default 8 MiB. */
   readonly bufferBytes: number
-  /** tls forwards: how the receiver is checked and who we are. */
+  /** window=: relp forwards: transactions sent and not yet acknowledged, at most. Default 128. */
+  readonly window?: number
+  /** tls forwards, and relp forwards over TLS (@relp+tls://, tls=on): how the receiver is checked and who we are. */
   readonly tls?: TlsForwardSettings
 }
 

@@ -28,6 +28,8 @@ export interface OutputCounters {
   dropped: Partial<Record<DropReason, number>>
   /** Records cut to the output's size limit (still written). */
   truncated: number
+  /** RELP forwards: records sent again after a reconnect (the receiver may have them twice). */
+  resent?: number
   /** Errors seen (each also logged). */
   errors: number
 }
@@ -48,6 +50,10 @@ export interface InputCounters {
   handshakeErrors?: number
   /** Stream inputs: connections closed by idle_timeout (absent until the first). */
   idleTimeouts?: number
+  /** RELP: frames that broke the protocol (bad frame, wrong txnr, command out of order); each logged. */
+  protocolErrors?: number
+  /** RELP: transactions acknowledged with "200 OK" (after every output had taken them). */
+  acked?: number
 }
 
 /** The daemon's own log: messages of facility syslog, routed by the same rules as any other. */
@@ -113,6 +119,13 @@ export interface InputDeps {
   timeZone: TimeZone
   /** Descriptors shared by the connections of every stream listener. */
   budget: DescriptorBudget
+  /**
+   * Resolves when every message the sink has accepted so far has been taken by every output
+   * (written to its file, handed to the kernel / acknowledged by a forward's receiver, committed
+   * to a disk queue) or counted as dropped: what makes a RELP acknowledgement mean durability.
+   * Callers batch: one call covers everything accepted before it. Never rejects.
+   */
+  flushOutputs: () => Promise<void>
 }
 
 /** What inputs hand their messages to. Returns false when outputs are full (pause). */

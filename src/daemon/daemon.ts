@@ -20,6 +20,7 @@ import { formatProblem } from '../config/problems.js'
 import { UdpInput } from '../inputs/udp.js'
 import { TcpInput } from '../inputs/tcp.js'
 import { TlsInput } from '../inputs/tls.js'
+import { RelpInput } from '../inputs/relp.js'
 import { UnixInput } from '../inputs/unix.js'
 import type { SyslogMessage } from '../message/model.js'
 import { timeZone, type TimeZone } from '../message/time-zone.js'
@@ -31,7 +32,7 @@ import { DescriptorBudget } from './descriptor-budget.js'
 import { InternalLog } from './internal-log.js'
 import { RepeatSuppressor } from './repeats.js'
 
-export const inputs = { udp: UdpInput, tcp: TcpInput, unix: UnixInput, tls: TlsInput } satisfies Record<ListenerConfig['transport'], new (config: ListenerConfig, deps: InputDeps) => Input>
+export const inputs = { udp: UdpInput, tcp: TcpInput, unix: UnixInput, tls: TlsInput, relp: RelpInput } satisfies Record<ListenerConfig['transport'], new (config: ListenerConfig, deps: InputDeps) => Input>
 
 /** Messages that arrive before the router exists (start-up, a few ms) wait here. */
 const MAX_EARLY_MESSAGES = 100_000
@@ -58,6 +59,9 @@ export class Daemon implements MessageSink {
   #router: Router | null = null
   #repeats: RepeatSuppressor | null = null
   #early: SyslogMessage[] = []
+  /** Resolves once the first router is in place (messages held during start-up are routed). */
+  #setInstalled: () => void = () => {}
+  readonly #installed = new Promise<void>((resolve) => { this.#setInstalled = resolve })
   #earlyDropped = 0
   readonly #full = new Set<Output>()
   readonly #budget = new DescriptorBudget()
@@ -129,6 +133,20 @@ export class Daemon implements MessageSink {
     await this.#control?.stop()
   }
 
+  /**
+   * InputDeps.flushOutputs: resolves once every message accepted so far is settled in every
+   * output (each output's flush()). Messages that arrived before the router existed are routed
+   * first. All outputs are flushed, not only the ones a caller's messages went to: simple, and
+   * an output with nothing pending resolves at once; but a forward whose destination is down
+   * holds every RELP acknowledgement until it delivers (see docs/configuration.md, RELP).
+   */
+  readonly #flushOutputs = async (): Promise<void> => {
+    // A repeat folded by repeat_suppression is settled as a count in memory ("last message
+    // repeated N times" follows later): acknowledged like a written message.
+    await this.#installed
+    await Promise.all(this.#outputs.map(async (running) => await running.component.flush().catch(() => {})))
+  }
+
   /** Counters of every listener and output, as `stele stats` shows them. */
   stats (): object {
     return {
@@ -188,6 +206,7 @@ export class Daemon implements MessageSink {
       this.log.log(4, `dropped ${this.#earlyDropped} messages received during start-up: start-up buffer full`)
       this.#earlyDropped = 0
     }
+    this.#setInstalled()
   }
 
   async #reload (): Promise<void> {
@@ -238,7 +257,7 @@ export class Daemon implements MessageSink {
 
   async #startInput (listener: ListenerConfig): Promise<Running<Input>> {
     const Kind = inputs[listener.transport]
-    const component = new Kind(listener, { sink: this, log: this.log, timeZone: this.#zone, budget: this.#budget })
+    const component = new Kind(listener, { sink: this, log: this.log, timeZone: this.#zone, budget: this.#budget, flushOutputs: this.#flushOutputs })
     await component.start()
     if (this.#paused) component.pause()
     return { key: inputKey(listener, this.#config), component }

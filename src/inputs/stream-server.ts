@@ -37,6 +37,28 @@ export interface StreamServerOptions {
    * false refuses it: the socket is not taken (the hook has closed it, counted and logged why).
    */
   accept?: (socket: net.Socket) => boolean
+  /**
+   * A protocol with its own framing and answers (RELP): when given, each connection's bytes go
+   * to the handler it returns instead of an RFC 6587 frame decoder (framingFor is not used).
+   */
+  handlerFor?: (socket: net.Socket, source: MessageSource, from: string, paused: () => boolean) => ConnectionHandler
+}
+
+/** A stream listener's protocol when it is not RFC 6587 (RELP): how each connection is handled. */
+export interface StreamProtocol {
+  handlerFor: (receiver: Receiver, socket: net.Socket, source: MessageSource, from: string, paused: () => boolean) => ConnectionHandler
+}
+
+/** What a protocol with answers does with one connection (see StreamServerOptions.handlerFor). */
+export interface ConnectionHandler {
+  /** Bytes read; `receivedAt` is the read's time. */
+  push (chunk: Buffer, receivedAt: number): void
+  /** The peer closed its side: finish, then end ours. */
+  end (): void
+  /** The listener stops: answer what is in hand, then close the connection. */
+  shutdown (): void
+  /** The socket closed. */
+  closed (): void
 }
 
 const GRACE_MS = 2000
@@ -45,6 +67,7 @@ export class StreamServer {
   readonly #server: net.Server
   readonly #options: StreamServerOptions
   readonly #connections = new Set<net.Socket>()
+  readonly #handlers = new WeakMap<net.Socket, ConnectionHandler>()
   #paused = false
   #emfileLogged = false
 
@@ -92,7 +115,9 @@ export class StreamServer {
       const timer = setTimeout(() => { socket.destroy(); resolve() }, GRACE_MS)
       socket.once('close', () => { clearTimeout(timer); resolve() })
       socket.resume()
-      socket.end()
+      const handler = this.#handlers.get(socket)
+      if (handler !== undefined) handler.shutdown()
+      else socket.end()
     }))
     await Promise.all([closed, ...graceful])
   }
@@ -133,6 +158,10 @@ export class StreamServer {
       onProblem: (problem) => { log.log(4, `${from}: ${problem}`) }
     })
     if (this.#paused) socket.pause()
+    if (this.#options.handlerFor !== undefined) {
+      this.#handle(socket, this.#options.handlerFor(socket, source, from, this.#isPaused), from)
+      return
+    }
     socket.on('data', (chunk: Buffer) => {
       receivedAt = Date.now()
       decoder ??= decoderFor(chunk)
@@ -160,6 +189,34 @@ export class StreamServer {
         log.log(6, `${from}: idle for ${idleTimeoutS} s; connection closed`)
         decoder?.end()
         socket.destroy()
+      })
+    }
+  }
+
+  readonly #isPaused = (): boolean => this.#paused
+
+  /** A connection of a protocol with answers: the handler reads, answers and ends it. */
+  #handle (socket: net.Socket, handler: ConnectionHandler, from: string): void {
+    const { counters, log, name, idleTimeoutS } = this.#options
+    this.#handlers.set(socket, handler)
+    socket.on('data', (chunk: Buffer) => { handler.push(chunk, Date.now()) })
+    socket.on('end', () => { handler.end() })
+    socket.on('error', (err) => {
+      counters.errors++
+      if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') log.log(4, `${from}: ${err.message}`)
+    })
+    socket.on('close', () => {
+      handler.closed()
+      counters.connections!--
+      this.#connections.delete(socket)
+      const recovered = this.#options.budget.release()
+      if (recovered !== null) log.log(5, `${name}: ${recovered}`)
+    })
+    if (idleTimeoutS > 0) {
+      socket.setTimeout(idleTimeoutS * 1000, () => {
+        counters.idleTimeouts = (counters.idleTimeouts ?? 0) + 1
+        log.log(6, `${from}: idle for ${idleTimeoutS} s; connection closed`)
+        handler.shutdown()
       })
     }
   }

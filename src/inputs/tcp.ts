@@ -9,7 +9,7 @@ import net from 'node:net'
 import type { ListenerConfig } from '../config/schema.js'
 import type { Input, InputCounters, InputDeps } from '../daemon/component.js'
 import { newInputCounters, Receiver } from './receive.js'
-import { StreamServer } from './stream-server.js'
+import { StreamServer, type StreamProtocol } from './stream-server.js'
 
 export class TcpInput implements Input {
   readonly name: string
@@ -18,7 +18,7 @@ export class TcpInput implements Input {
   readonly #streams: StreamServer
   #address = ''
 
-  constructor (config: ListenerConfig, deps: InputDeps) {
+  constructor (config: ListenerConfig, deps: InputDeps, protocol?: StreamProtocol) {
     this.#config = config
     this.name = config.url
     const receiver = new Receiver({
@@ -38,7 +38,8 @@ export class TcpInput implements Input {
       maxFrameBytes: config.maxMessageSize,
       idleTimeoutS: config.idleTimeoutS,
       framingFor: () => config.framing,
-      sourceFor: (socket) => receiver.sourceFor(socket.remoteAddress ?? '?', socket.remotePort ?? 0)
+      sourceFor: (socket) => receiver.sourceFor(socket.remoteAddress ?? '?', socket.remotePort ?? 0),
+      ...(protocol === undefined ? {} : { handlerFor: (socket, source, from, paused) => protocol.handlerFor(receiver, socket, source, from, paused) })
     })
   }
 

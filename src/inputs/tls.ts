@@ -25,7 +25,7 @@ import type { MessageSource } from '../message/model.js'
 import { certificateWarnings, loadTlsMaterial, secureContextOptions, type TlsMaterial } from '../tls/context.js'
 import { AllowList, checkClient, describeTlsError, type ClientPolicy } from '../tls/peer.js'
 import { newInputCounters, Receiver } from './receive.js'
-import { StreamServer } from './stream-server.js'
+import { StreamServer, type StreamProtocol } from './stream-server.js'
 
 export class TlsInput implements Input {
   readonly name: string
@@ -42,7 +42,7 @@ export class TlsInput implements Input {
   readonly #peers = new WeakMap<net.Socket, string>()
   #address = ''
 
-  constructor (config: ListenerConfig, deps: InputDeps) {
+  constructor (config: ListenerConfig, deps: InputDeps, protocol?: StreamProtocol) {
     if (config.tls === undefined) throw new Error(`${config.url}: a tls listener without TLS settings`)
     this.#config = config
     this.#settings = config.tls
@@ -84,7 +84,8 @@ export class TlsInput implements Input {
       framingFor: () => config.framing,
       connectionEvent: 'secureConnection',
       accept: this.#accept,
-      sourceFor: this.#sourceFor
+      sourceFor: this.#sourceFor,
+      ...(protocol === undefined ? {} : { handlerFor: (socket, source, from, paused) => protocol.handlerFor(receiver, socket, source, from, paused) })
     })
   }
 

@@ -40,6 +40,7 @@ export { nodeFileSystem, type FileSystem, type FileHandleLike } from './file-sys
 export { PipeOutput, type PipeOutputOptions } from './pipe.js'
 export { createForwardOutput, hostPort, numberOption } from './forward.js'
 export { TcpForward, StreamRecordEncoder, type TcpForwardOptions } from './forward-tcp.js'
+export { RelpForward, type RelpForwardOptions } from './forward-relp.js'
 export { UdpForward, DEFAULT_MAX_DATAGRAM_BYTES, MAX_UDP4_PAYLOAD, type UdpForwardOptions } from './forward-udp.js'
 export { StdoutOutput, type StdoutOutputOptions } from './stdout.js'
 export { UsersOutput } from './users.js'

@@ -246,7 +246,7 @@ test('send: usage errors exit 2 with a clear message', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['-p', 'user.loud', 'x'], /--priority "user.loud" is not FACILITY.SEVERITY/],
     [['--transport', 'sctp', 'x'], /--transport "sctp" is not one of unix, tcp, tls, udp/],
-    [['--transport', 'tcp', '--ca', '/x.pem', 'x'], /--ca applies to --transport tls only/],
+    [['--transport', 'tcp', '--ca', '/x.pem', 'x'], /--ca applies to --transport tls and relp\+tls only/],
     [['--transport', 'tls', '--verify', 'maybe', 'x'], /--verify "maybe" is not peer or none/],
     [['--transport', 'tls', '--cert', '/c.pem', 'x'], /--cert and --key go together/],
     [['--transport', 'tls', '--fingerprint', 'sha256:12', 'x'], /--fingerprint: fingerprint "sha256:12": a sha256 fingerprint has 32 bytes/],

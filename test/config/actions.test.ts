@@ -119,7 +119,7 @@ test('config actions: bad targets, ports, options and values are errors naming t
     '9: error: format "xml" is not one of iso, traditional, rfc3164, rfc5424, json, raw',
     '9: error: newline "drop" is not one of escape, split, keep',
     '10: error: "~" (rsyslog\'s discard) is not an action here; leave the messages out of other rules\' selectors with "none"',
-    '11: error: unknown action "var/log/x/y": expected /path, -/path, |/fifo, @host[:port], @tcp://host:port, @tls://host:port or *',
+    '11: error: unknown action "var/log/x/y": expected /path, -/path, |/fifo, @host[:port], @tcp://host:port, @tls://host:port, @relp://host:port or *',
     '12: error: path "/var/log/x;RSYSLOG_TraditionalFileFormat" holds ";": rsyslog templates (";Template") are not supported; use format=',
     '13: error: forward "@tcp://h": newline=keep with framing=lf would let a message\'s LF end its frame early; use newline=escape or split',
     '14: error: format is given twice after action "/var/log/x"',

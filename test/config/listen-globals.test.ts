@@ -35,7 +35,7 @@ test('config listen: unknown options are kept with a warning; misplaced and bad 
     'listen udp://0.0.0.0:514 framing=lf max_connections=3', // 2
     'listen tcp://0.0.0.0', // 3
     'listen tcp://0.0.0.0:65536', // 4
-    'listen relp://0.0.0.0:2514', // 5
+    'listen sctp://0.0.0.0:2514', // 5
     'listen unix://stele.sock', // 6
     'listen tcp://0.0.0.0:6514', // 7
     'listen', // 8
@@ -44,13 +44,13 @@ test('config listen: unknown options are kept with a warning; misplaced and bad 
     '1: warning: unknown listen option "tls_cert"; kept, but nothing uses it',
     '1: warning: unknown listen option "max_conections" (did you mean "max_connections"?); kept, but nothing uses it',
     '2: error: option "framing" does not apply to udp listeners (only tcp, unix, tls)',
-    '2: error: option "max_connections" does not apply to udp listeners (only tcp, unix, tls)',
+    '2: error: option "max_connections" does not apply to udp listeners (only tcp, unix, tls, relp)',
     '3: error: listen "tcp://0.0.0.0": no port in "0.0.0.0" (write HOST:PORT)',
     '4: error: listen "tcp://0.0.0.0:65536": port "65536" in "0.0.0.0:65536" is not 0-65535',
-    '5: error: listen "relp://0.0.0.0:2514": expected udp://ADDR:PORT, tcp://ADDR:PORT, tls://ADDR:PORT or unix:///PATH',
+    '5: error: listen "sctp://0.0.0.0:2514": expected udp://ADDR:PORT, tcp://ADDR:PORT, tls://ADDR:PORT, relp://ADDR:PORT, relp+tls://ADDR:PORT or unix:///PATH',
     '6: error: listen "unix://stele.sock": the socket path must be absolute (unix:///run/stele.sock) or start with ./ (unix://./stele.sock)',
     '7: error: listen "tcp://0.0.0.0:6514" repeats the listener at /etc/stele/stele.conf:1',
-    '8: error: listen needs a URL: udp://ADDR:PORT, tcp://ADDR:PORT, tls://ADDR:PORT or unix:///PATH',
+    '8: error: listen needs a URL: udp://ADDR:PORT, tcp://ADDR:PORT, tls://ADDR:PORT, relp://ADDR:PORT or unix:///PATH',
     '9: error: option "rcvbuf" does not apply to tcp listeners (only udp)',
     '9: error: framing "xml" is not one of auto, octet, lf, nul',
     '9: error: idle_timeout "soon" is not a duration (e.g. 600, 20m, 1h)'

@@ -55,7 +55,7 @@ test('config tls: missing, misplaced and bad TLS options are errors at their lin
     '2: error: verify "maybe" is not one of peer, none',
     '2: error: listen "tls://0.0.0.0:6514": allow entry "x/y" is neither a name (letters, digits, ".", "-", "*" wildcards) nor a fingerprint (sha256:HEX)',
     '3: error: listen "tls://0.0.0.0:6514": allow= names need verified client certificates: give ca=FILE (and not verify=none), or allow fingerprints only',
-    '4: error: option "cert" does not apply to tcp listeners (only tls)',
+    '4: error: option "cert" does not apply to tcp listeners (only tls, relp)',
     '5: error: handshake_timeout=0: a client that never finishes its handshake would hold its connection forever; give a time such as 10s',
     '6: error: option "framing" does not apply to TLS forward actions (it takes format, newline, buffer, stall_timeout, ca, cert, key, name, fingerprint, verify)',
     '7: error: forward "@tls://h": cert= and key= go together (the client certificate and its private key)',

@@ -17,6 +17,7 @@ import tls from 'node:tls'
 import { resolve as resolvePath } from 'node:path'
 import { getSystemErrorName } from 'node:util'
 import { loadUnixDgram } from '../../inputs/unix.js'
+import { RelpTransport } from './relp-transport.js'
 import { loadTlsMaterial, secureContextOptions } from '../../tls/context.js'
 import { checkServer, describeTlsError } from '../../tls/peer.js'
 
@@ -47,11 +48,11 @@ export class ConnectFailure extends Error {
 }
 
 export interface TransportOptions {
-  transport: 'tcp' | 'tls' | 'udp' | 'unix'
+  transport: 'tcp' | 'tls' | 'udp' | 'unix' | 'relp' | 'relp+tls'
   server: string
   port: number
   socketPath: string
-  /** tls: as the @tls:// forward's options (RFC 5425 §5.2). */
+  /** tls, relp+tls: as the @tls:// forward's options (RFC 5425 §5.2). */
   tls?: TlsSendOptions
 }
 
@@ -79,6 +80,13 @@ export async function connectTransport (options: TransportOptions): Promise<Tran
     case 'tls': return await connectTls(url, options.server, options.port, options.tls ?? { ca: null, cert: null, key: null, name: null, fingerprints: [], verify: true })
     case 'udp': return await connectUdp(url, options.server, options.port)
     case 'unix': return await connectUnix(url, options.socketPath)
+    case 'relp':
+    case 'relp+tls': {
+      const stream = options.transport === 'relp'
+        ? await connectStream(url, { host: options.server, port: options.port })
+        : await connectTls(url, options.server, options.port, options.tls ?? { ca: null, cert: null, key: null, name: null, fingerprints: [], verify: true })
+      return await RelpTransport.open(url, stream.socket)
+    }
   }
 }
 
@@ -147,6 +155,8 @@ class StreamTransport implements Transport {
     this.#socket = socket
     socket.on('error', this.#onError)
   }
+
+  get socket (): net.Socket { return this.#socket }
 
   #onError = (err: Error): void => { this.error ??= err }
 
