@@ -162,6 +162,7 @@ export class Daemon implements MessageSink {
       pauses: this.pauses,
       pausedMs: Math.round(this.pausedMs),
       descriptors: { limit: this.#budget.limit, connectionBudget: this.#budget.connections, connectionsOpen: this.#budget.open },
+      memory: memoryFigures(),
       inputs: this.#inputs.map(({ component }) => ({ name: component.name, address: component.address(), ...component.counters })),
       outputs: this.#outputs.map(({ component }) => ({ name: component.name, ...component.counters }))
     }
@@ -328,4 +329,17 @@ function outputKey (rule: RuleConfig, config: Config): string {
 function inputKey (listener: ListenerConfig, config: Config): string {
   const { file: _file, line: _line, ...settings } = listener
   return JSON.stringify([settings, config.globals.timezone])
+}
+
+/**
+ * The process's memory in bytes, for `stele stats --json`. RSS also counts memory freed but not
+ * yet returned to the OS and garbage not yet collected, so it follows peaks; under
+ * `node --expose-gc` garbage is collected first, and heapUsedBytes + externalBytes are then the
+ * memory actually held (test/daemon/hostile-input.test.ts compares them).
+ */
+function memoryFigures (): { rssBytes: number, heapUsedBytes: number, externalBytes: number } {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc !== undefined) { gc(); gc() }
+  const usage = process.memoryUsage()
+  return { rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, externalBytes: usage.external }
 }

@@ -134,8 +134,9 @@ export function monthAt (buf: Buffer, pos: number): number {
  * RFC 3164 §4.1.2 `Mmm dd hh:mm:ss` and the variants real devices send: a day that is
  * space-padded (`Nov  2`), unpadded (`Nov 2`) or zero-padded (`Nov 02`); a year after the day
  * (`Nov 22 2026 10:00:00`, Cisco `service timestamps ... year`); a fraction of a second
- * (`10:00:00.123`, Cisco `msec`); a trailing zone abbreviation of UTC/GMT (Cisco
- * `show-timezone`). Other abbreviations are ambiguous and are read as local time. Without a
+ * (`10:00:00.123`, Cisco `msec`); a trailing zone abbreviation of UTC/GMT followed by ':' (Cisco
+ * `show-timezone`, `*Mar  1 00:08:05.123 UTC: %LINK-...`). Other abbreviations are ambiguous and
+ * are read as local time. Without a
  * year, the year is the one that puts the message closest to `receivedAt` in `zone`, so a
  * December message received on 1 January lands in the old year.
  */
@@ -165,7 +166,7 @@ export function readBsdTimestamp (buf: Buffer, pos: number, end: number, strict:
   if (!readClock(buf, p, end, strict) || (strict && clock.fractionDigits > 0)) return null
   p = clock.end
   let hasZone = false
-  if (!strict && p + 4 <= end && buf[p] === 0x20 && isUtcName(buf, p + 1)) {
+  if (!strict && isZoneSuffix(buf, p, end)) {
     hasZone = true
     p += 4
   }
@@ -213,7 +214,7 @@ class BsdTimestampCache {
     for (let i = 0; i < length; i++) if (buf[pos + i] !== bytes[i]) return null
     const next = buf[pos + length]
     if (next !== undefined && (isDigit(next) || next === 0x2e || next === 0x2c)) return null
-    if (!value.hasZone && next === 0x20 && pos + length + 4 <= end && isUtcName(buf, pos + length + 1)) return null
+    if (!value.hasZone && isZoneSuffix(buf, pos + length, end)) return null
     if (Math.floor(receivedAt / DAY_MS) !== this.#day) return null
     timestampRead.end = pos + length
     return value
@@ -233,8 +234,15 @@ class BsdTimestampCache {
 
 const bsdCache = new BsdTimestampCache()
 
-function isUtcName (buf: Buffer, pos: number): boolean {
-  const a = buf[pos]; const b = buf[pos + 1]; const c = buf[pos + 2]
+/**
+ * ` UTC:` or ` GMT:` at `pos`: the zone Cisco IOS `show-timezone` writes, always followed by the
+ * ':' that ends a Cisco timestamp. Without the ':' the word is the HOSTNAME: a host named
+ * "UTC", or "UTCa" (whose first three letters were once read as a zone, so the timestamp
+ * ended inside a word and was rejected).
+ */
+function isZoneSuffix (buf: Buffer, pos: number, end: number): boolean {
+  if (pos + 5 > end || buf[pos] !== 0x20 || buf[pos + 4] !== 0x3a) return false
+  const a = buf[pos + 1]; const b = buf[pos + 2]; const c = buf[pos + 3]
   return (a === 0x55 && b === 0x54 && c === 0x43) || (a === 0x47 && b === 0x4d && c === 0x54)
 }
 

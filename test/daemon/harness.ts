@@ -33,13 +33,14 @@ export interface RunningDaemon {
  * Writes `config` (with `DIR` replaced by a fresh temp dir) to DIR/stele.conf and starts the
  * daemon there. Resolves once it has printed its "running" line.
  */
-export async function startDaemon (config: string, options: { dir?: string, env?: NodeJS.ProcessEnv, wrapper?: string[] } = {}): Promise<RunningDaemon> {
+export async function startDaemon (config: string, options: { dir?: string, env?: NodeJS.ProcessEnv, wrapper?: string[], nodeArgs?: string[] } = {}): Promise<RunningDaemon> {
   const dir = options.dir ?? await mkdtemp(join(tmpdir(), 'stele-test-'))
   const text = config.replaceAll('DIR', dir)
   const withControl = text.includes('control_socket=') ? text : `control_socket=${join(dir, 'stele.ctl')}\n${text}`
   await writeFile(join(dir, 'stele.conf'), withControl)
-  // `wrapper` runs the daemon under another command, e.g. ['prlimit', '--nofile=64:64', '--'].
-  const [command, ...args] = [...(options.wrapper ?? []), process.execPath, STELE, 'run', '-f', join(dir, 'stele.conf')]
+  // `wrapper` runs the daemon under another command, e.g. ['prlimit', '--nofile=64:64', '--'];
+  // `nodeArgs` are node's own options, e.g. ['--expose-gc'].
+  const [command, ...args] = [...(options.wrapper ?? []), process.execPath, ...(options.nodeArgs ?? []), STELE, 'run', '-f', join(dir, 'stele.conf')]
   const child = spawn(command!, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
   const daemon: RunningDaemon = {
     dir,

@@ -110,6 +110,27 @@ test('rfc3164: Cisco IOS sequence number, "*" and "." before the timestamp, ":" 
   assert.equal(origin.appName, '%SYS-5-RESTART')
 })
 
+// Found by properties.test.ts (rfc3164 round trip, hostname "UTCa"): the "UTC" of a hostname
+// was read as Cisco's zone suffix, the timestamp then ended inside a word and was rejected.
+test('rfc3164: a HOSTNAME that starts with or is "UTC"/"GMT" is not a zone suffix', () => {
+  const utca = p('<0>Jun 25 12:00:00 UTCa a: ')
+  assert.deepEqual(utca.problems, [])
+  assert.equal(utca.timestamp?.epochMs, Date.UTC(2026, 5, 25, 12))
+  assert.equal(utca.timestamp?.hasZone, false)
+  assert.deepEqual(fields(utca), { pri: 0, host: 'UTCa', app: 'a', pid: null, text: '' })
+  assert.deepEqual(fields(p('<13>Nov 22 10:00:00 GMT-gw sshd[7]: m')), { pri: 13, host: 'GMT-gw', app: 'sshd', pid: '7', text: 'm' })
+  const exact = p('<13>Nov 22 10:00:00 UTC app: m')
+  assert.deepEqual(exact.problems, [])
+  assert.equal(exact.timestamp?.hasZone, false)
+  assert.deepEqual(fields(exact), { pri: 13, host: 'UTC', app: 'app', pid: null, text: 'm' })
+  assert.deepEqual(fields(p('<13>Nov 22 10:00:00.250 UTC app: m')), { pri: 13, host: 'UTC', app: 'app', pid: null, text: 'm' })
+  // Cisco's "UTC:" is still the zone, also when the same bytes were just read as a hostname's start.
+  const cisco = p('<13>Nov 22 10:00:00 UTC: %X-1-Y: m')
+  assert.equal(cisco.timestamp?.hasZone, true)
+  assert.equal(cisco.hostname, null)
+  assert.equal(cisco.appName, '%X-1-Y')
+})
+
 test('rfc3164: a Linux kernel line as klogd delivers it', () => {
   const msg = p('<6>kernel: [    1.234567] usb 1-1: new high-speed USB device number 2 using ehci-pci')
   assert.equal(msg.pri, 6)
