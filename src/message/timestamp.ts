@@ -203,7 +203,9 @@ class BsdTimestampCache {
   #length = 0
   #strict = false
   #zone: TimeZone | null = null
-  #day = NaN
+  /** Receive times (UTC ms) for which the cached reading holds: [#validFrom, #validTo). */
+  #validFrom = 0
+  #validTo = 0
   #value: SyslogTimestamp | null = null
 
   lookup (buf: Buffer, pos: number, end: number, strict: boolean, zone: TimeZone, receivedAt: number): SyslogTimestamp | null {
@@ -215,7 +217,7 @@ class BsdTimestampCache {
     const next = buf[pos + length]
     if (next !== undefined && (isDigit(next) || next === 0x2e || next === 0x2c)) return null
     if (!value.hasZone && isZoneSuffix(buf, pos + length, end)) return null
-    if (Math.floor(receivedAt / DAY_MS) !== this.#day) return null
+    if (receivedAt < this.#validFrom || receivedAt >= this.#validTo) return null
     timestampRead.end = pos + length
     return value
   }
@@ -227,8 +229,20 @@ class BsdTimestampCache {
     this.#length = length
     this.#strict = strict
     this.#zone = zone
-    this.#day = Math.floor(receivedAt / DAY_MS)
     this.#value = value
+    if (value.hasYear) {
+      // Nothing about it depends on when it was received.
+      this.#validFrom = -Infinity
+      this.#validTo = Infinity
+      return
+    }
+    // The inferred year holds while the local receive time stays within inferYear's window and
+    // the zone's offset stays the one it was converted with (the zone keeps one offset per
+    // OFFSET_SLICE_MS slice, so the window ends with the slice).
+    const offsetMs = zone.offsetAtUtc(receivedAt) * 60000
+    const slice = Math.floor(receivedAt / OFFSET_SLICE_MS) * OFFSET_SLICE_MS
+    this.#validFrom = Math.max(slice, inferredFor.from - offsetMs)
+    this.#validTo = Math.min(slice + OFFSET_SLICE_MS, inferredFor.to - offsetMs)
   }
 }
 
@@ -248,6 +262,8 @@ function isZoneSuffix (buf: Buffer, pos: number, end: number): boolean {
 
 /** How far ahead of the receiver's clock a yearless timestamp may be before it is read as last year's. */
 const MAX_FUTURE_SKEW_MS = 7 * DAY_MS
+/** The time-zone cache's slice (time-zone.ts): within one, a zone has one UTC offset. */
+const OFFSET_SLICE_MS = 15 * 60000
 let cachedDay = NaN
 let cachedYear = 0
 let cachedMonth = 0
@@ -268,12 +284,28 @@ export function inferYear (receivedLocalMs: number, month: number, day: number, 
     cachedMonth = civil.month
   }
   const year = cachedYear
+  const dayStart = today * DAY_MS
   // An earlier month of the same year can be neither in the future nor next year's, except
   // January seen in December.
-  if (month < cachedMonth && !(month === 1 && cachedMonth === 12)) return year
+  if (month < cachedMonth && !(month === 1 && cachedMonth === 12)) return inferred(dayStart, dayStart + DAY_MS, year)
+  // Otherwise the answer changes where `limit` crosses this year's or next year's date.
   const limit = receivedLocalMs + MAX_FUTURE_SKEW_MS
-  if (localTime(year, month, day, timeOfDayMs) > limit) return year - 1
-  if (localTime(year + 1, month, day, timeOfDayMs) <= limit) return year + 1
+  const thisYear = localTime(year, month, day, timeOfDayMs)
+  const nextYear = localTime(year + 1, month, day, timeOfDayMs)
+  if (thisYear > limit) return inferred(dayStart, Math.min(dayStart + DAY_MS, thisYear - MAX_FUTURE_SKEW_MS), year - 1)
+  if (nextYear <= limit) return inferred(Math.max(dayStart, nextYear - MAX_FUTURE_SKEW_MS), dayStart + DAY_MS, year + 1)
+  return inferred(Math.max(dayStart, thisYear - MAX_FUTURE_SKEW_MS), Math.min(dayStart + DAY_MS, nextYear - MAX_FUTURE_SKEW_MS), year)
+}
+
+/**
+ * The local receive times [from, to) for which inferYear gives the same year as its last call:
+ * the cache of the last BSD timestamp may reuse that year only within them.
+ */
+export const inferredFor = { from: 0, to: 0 }
+
+function inferred (from: number, to: number, year: number): number {
+  inferredFor.from = from
+  inferredFor.to = to
   return year
 }
 

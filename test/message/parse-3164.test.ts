@@ -211,3 +211,19 @@ test('rfc3164: a repeated timestamp is reused only when it would be read the sam
   assert.equal(p('<13>Dec 31 23:59:59 h app: m', { receivedAt: Date.UTC(2027, 0, 1, 0, 0, 1) }).timestamp?.epochMs, Date.UTC(2026, 11, 31, 23, 59, 59))
   assert.equal(p('<13>Dec 31 23:59:59 h app: m', { receivedAt: Date.UTC(2027, 11, 31, 23, 59, 59) }).timestamp?.epochMs, Date.UTC(2027, 11, 31, 23, 59, 59))
 })
+
+test('rfc3164: a cached timestamp reading is not reused when the receive time changes the inferred year', () => {
+  // Nov 29 13:00 is within the 7-day future skew of 2026-11-22T14:00Z (so 2026), but not of
+  // 05:00Z the same day (so 2025): the cache of the last timestamp must not carry 2026 over.
+  const line = Buffer.from('<13>Nov 29 13:00:00 host app: m')
+  const late = Date.UTC(2026, 10, 22, 14)
+  const early = Date.UTC(2026, 10, 22, 5)
+  const yearOf = (receivedAt: number): number => new Date(parse(line, { receivedAt, timeZone: 'UTC' }).timestamp!.epochMs).getUTCFullYear()
+  assert.equal(yearOf(late), 2026)
+  assert.equal(yearOf(early), 2025, 'right after the same bytes were read at a later receive time')
+  assert.equal(yearOf(late), 2026)
+  // And a reading that cannot change is still shared: the same timestamp object comes back.
+  const a = parse(line, { receivedAt: late, timeZone: 'UTC' }).timestamp
+  const b = parse(line, { receivedAt: late + 1000, timeZone: 'UTC' }).timestamp
+  assert.equal(a, b)
+})
