@@ -141,7 +141,8 @@ class RecordFormatter implements Formatter {
   #tail (msg: SyslogMessage, out: ByteWriter, end: number): boolean {
     const raw = msg.raw
     const from = msg.headerTail
-    if (msg.structuredData.length > 0 || (this.#newline !== 'keep' && hasControlBytes(raw, from, end))) return false
+    // Header fields are always made safe; MSG too unless newline=keep.
+    if (msg.structuredData.length > 0 || hasControlBytes(raw, from, this.#newline === 'keep' ? msg.bodyStart : end)) return false
     const epochMs = msg.timestamp?.epochMs ?? msg.receivedAt
     if (this.format === 'traditional') this.#bsd.write(out, epochMs)
     else this.#iso.write(out, epochMs)

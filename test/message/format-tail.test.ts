@@ -56,6 +56,8 @@ test('format tail: every wire fixture renders the same with and without the shor
   assert.ok(!assertSame(Buffer.from('<13>Nov 22 10:00:00 web-01  nginx: two spaces'), true, 'spaces'))
   assert.ok(!assertSame(Buffer.from('<13>Nov 22 10:00:00 web-01 nginx[1]:no space'), true, 'colon'))
   assert.ok(!assertSame(Buffer.from('<13>Nov 22 10:00:00 web-01 täg: x'), true, 'utf-8 tag'))
+  // A control byte in a header field is escaped even with newline=keep (found by the property below).
+  assertSame(Buffer.from('<13>Nov 22 10:00:00 web-01 app[4\x7f2]:  x', 'latin1'), true, 'DEL in the pid')
 })
 
 test('format tail: random RFC 3164 lines render the same with and without the shortcut', () => {
