@@ -48,6 +48,12 @@ export interface InputCounters {
   handshakeErrors?: number
   /** Stream inputs: connections closed by idle_timeout (absent until the first). */
   idleTimeouts?: number
+  /** Followed files: renames seen (the file at the path was replaced). */
+  rotations?: number
+  /** Followed files: times the file shrank below the read position (truncation, copytruncate). */
+  truncations?: number
+  /** Followed files: last lines without newline delivered after partial_timeout. */
+  partialLines?: number
 }
 
 /** The daemon's own log: messages of facility syslog, routed by the same rules as any other. */
@@ -113,6 +119,14 @@ export interface InputDeps {
   timeZone: TimeZone
   /** Descriptors shared by the connections of every stream listener. */
   budget: DescriptorBudget
+  /** state_dir=, absolute: where inputs keep state across restarts (followed files' positions). */
+  stateDir: string
+  /**
+   * Resolves once every message accepted so far has been written by the outputs (or counted as
+   * dropped). An input that can re-read its source (a followed file) commits its position only
+   * after this, so a crash repeats at most what was not yet written.
+   */
+  settled: () => Promise<void>
 }
 
 /** What inputs hand their messages to. Returns false when outputs are full (pause). */

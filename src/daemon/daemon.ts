@@ -14,6 +14,7 @@
 // have drained. UDP cannot pause; its messages go to the outputs, which count what they drop.
 
 import { hostname as systemHostname } from 'node:os'
+import { resolve } from 'node:path'
 import type { Config, ListenerConfig, RuleConfig } from '../config/schema.js'
 import { loadConfig } from '../config/load.js'
 import { formatProblem } from '../config/problems.js'
@@ -21,6 +22,7 @@ import { UdpInput } from '../inputs/udp.js'
 import { TcpInput } from '../inputs/tcp.js'
 import { TlsInput } from '../inputs/tls.js'
 import { UnixInput } from '../inputs/unix.js'
+import { FileFollowInput } from '../inputs/file-follow.js'
 import type { SyslogMessage } from '../message/model.js'
 import { timeZone, type TimeZone } from '../message/time-zone.js'
 import { createOutput } from '../outputs/index.js'
@@ -31,7 +33,7 @@ import { DescriptorBudget } from './descriptor-budget.js'
 import { InternalLog } from './internal-log.js'
 import { RepeatSuppressor } from './repeats.js'
 
-export const inputs = { udp: UdpInput, tcp: TcpInput, unix: UnixInput, tls: TlsInput } satisfies Record<ListenerConfig['transport'], new (config: ListenerConfig, deps: InputDeps) => Input>
+export const inputs = { udp: UdpInput, tcp: TcpInput, unix: UnixInput, tls: TlsInput, file: FileFollowInput } satisfies Record<ListenerConfig['transport'], new (config: ListenerConfig, deps: InputDeps) => Input>
 
 /** Messages that arrive before the router exists (start-up, a few ms) wait here. */
 const MAX_EARLY_MESSAGES = 100_000
@@ -72,6 +74,9 @@ export class Daemon implements MessageSink {
   pauses = 0
   pausedMs = 0
   #pausedAt = 0
+  /** Resolves when the first router is in place (messages before it wait in #early). */
+  #routing: Promise<void>
+  #routingStarted: () => void = () => {}
 
   constructor (config: Config, options: DaemonOptions) {
     this.#options = options
@@ -79,6 +84,7 @@ export class Daemon implements MessageSink {
     this.#zone = timeZone(config.globals.timezone)
     this.#hostname = config.globals.hostname ?? systemHostname()
     this.log = new InternalLog(this.#hostname, options.stderr)
+    this.#routing = new Promise((resolve) => { this.#routingStarted = resolve })
   }
 
   get config (): Config { return this.#config }
@@ -101,6 +107,12 @@ export class Daemon implements MessageSink {
     if (msg.hostname === null) msg.hostname = msg.source?.peerAddress ?? this.#hostname
     const repeats = this.#repeats
     return repeats === null ? this.#route(msg) : repeats.accept(msg)
+  }
+
+  /** InputDeps.settled: everything accepted so far is written by the outputs (or counted as dropped). */
+  settled = async (): Promise<void> => {
+    await this.#routing
+    await Promise.all(this.#outputs.map(async (running) => await running.component.flush()))
   }
 
   /** The listeners, for tests and stats (bound addresses after start()). */
@@ -184,6 +196,7 @@ export class Daemon implements MessageSink {
     const early = this.#early
     this.#early = []
     for (const msg of early) this.#route(msg)
+    this.#routingStarted()
     if (this.#earlyDropped > 0) {
       this.log.log(4, `dropped ${this.#earlyDropped} messages received during start-up: start-up buffer full`)
       this.#earlyDropped = 0
@@ -238,7 +251,8 @@ export class Daemon implements MessageSink {
 
   async #startInput (listener: ListenerConfig): Promise<Running<Input>> {
     const Kind = inputs[listener.transport]
-    const component = new Kind(listener, { sink: this, log: this.log, timeZone: this.#zone, budget: this.#budget })
+    const stateDir = resolve(this.#config.globals.stateDir)
+    const component = new Kind(listener, { sink: this, log: this.log, timeZone: this.#zone, budget: this.#budget, stateDir, settled: this.settled })
     await component.start()
     if (this.#paused) component.pause()
     return { key: inputKey(listener, this.#config), component }
