@@ -13,7 +13,9 @@
 // - rename (logrotate's default, `create`): the path names another inode. The old descriptor
 //   is read to its end; once the new file has data (the writer has moved on), the old one is
 //   closed and the new one read from 0. While the new file is empty we keep reading the old
-//   one, so a writer that reopens late (postrotate) loses nothing.
+//   one, so a writer that reopens late (postrotate) loses nothing. When the file was rotated
+//   more than once before we finished it, the generations in between are read first, oldest
+//   first (#successor).
 // - copytruncate / truncation: the file is smaller than our position. Read again from 0, log it.
 //   Lines written between the copy and the truncate are in neither file as we see it: that is
 //   copytruncate's own loss window, which no reader can close (use rename rotation).
@@ -45,6 +47,7 @@ import { newInputCounters } from './receive.js'
 const READ_CHUNK_BYTES = 64 * 1024
 /** On stop, how long to wait for the outputs before saving the last position (else: re-read later). */
 const STOP_SETTLE_MS = 5000
+const MAX_FINISHED = 64
 /** A UTF-8 sequence may straddle the cut; keep enough to find its start. */
 const UTF8_SLACK_BYTES = 4
 
@@ -90,6 +93,8 @@ export class FileFollowInput implements Input {
   /** What was last logged about the path (missing, unreadable...), so a poll does not repeat it. */
   #reported = ''
   #saveFailing = false
+  /** dev:ino of the rotated files read to their end in this run (the last MAX_FINISHED). */
+  readonly #finished = new Set<string>()
 
   constructor (config: ListenerConfig, deps: InputDeps) {
     this.name = config.url
@@ -199,6 +204,42 @@ export class FileFollowInput implements Input {
     return null
   }
 
+  /**
+   * The file to read after `file`, which is no longer at the path: when it was rotated more than
+   * once before we finished it (stele was stopped, or paused by a full output), the generations in
+   * between come first. logrotate's names: app.log.3 -> app.log.2 -> app.log.1 -> app.log; with
+   * dateext, the next name of the same shape in byte order (app.log-20260101 -> app.log-20260102).
+   * When the old file is gone from the directory, the path itself.
+   */
+  async #successor (file: OpenFile): Promise<string> {
+    const dir = dirname(this.#path)
+    const base = basename(this.#path)
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name !== base && name.startsWith(base)).sort()
+    const stats = new Map<string, BigIntStats>()
+    let current: string | undefined
+    for (const name of names) {
+      const found = await statOrNull(join(dir, name))
+      if (found === null) continue
+      stats.set(name, found)
+      if (found.dev === file.dev && found.ino === file.ino) current = name
+    }
+    if (current === undefined) return this.#path
+    let next: string | undefined
+    const numbered = /^\.(\d+)$/.exec(current.slice(base.length))
+    if (numbered !== null) {
+      next = `${base}.${Number(numbered[1]) - 1}`
+    } else {
+      const shape = suffixShape(current.slice(base.length))
+      next = names.find((name) => name > current && suffixShape(name.slice(base.length)) === shape)
+    }
+    // Only a file written after ours and not read already: other naming schemes
+    // (app.log.1 older than app.log.2) must not make us read a generation twice.
+    const candidate = next === undefined ? undefined : stats.get(next)
+    const mine = stats.get(current)!
+    if (candidate === undefined || candidate.mtimeNs < mine.mtimeNs || this.#finished.has(`${candidate.dev}:${candidate.ino}`)) return this.#path
+    return join(dir, next!)
+  }
+
   /** Opens the path itself at `offset`. A missing or unreadable file is reported once and retried by the poll. */
   async #openLive (offset: number, expect?: FollowPosition): Promise<void> {
     let opened: { file: OpenFile, stats: BigIntStats } | null
@@ -279,15 +320,22 @@ export class FileFollowInput implements Input {
   async #atEnd (file: OpenFile): Promise<void> {
     const now = await statOrNull(this.#path)
     if (now !== null && !(now.dev === file.dev && now.ino === file.ino)) {
-      if (now.size === 0n) return // the writer has not moved to the new file yet; keep reading the old one
+      const next = await this.#successor(file)
+      if (next === this.#path && now.size === 0n) return // the writer has not moved to the new file yet; keep reading the old one
       const { bytesRead } = await file.fh.read(this.#scratch, 0, READ_CHUNK_BYTES, this.#pos)
       if (bytesRead > 0) { this.#take(this.#scratch.subarray(0, bytesRead)); this.#again = true; return }
       this.#flushPartial()
+      this.#finished.add(`${file.dev}:${file.ino}`)
+      if (this.#finished.size > MAX_FINISHED) this.#finished.delete(this.#finished.values().next().value!)
       this.counters.rotations!++
-      this.#log.log(5, `${this.name}: ${this.#path} was rotated (renamed or replaced); read the old file to its end (${this.#pos} bytes), now following the new one from the start`)
+      this.#log.log(5, `${this.name}: ${this.#path} was rotated (renamed or replaced); read the old file to its end (${this.#pos} bytes), now reading ${next} from the start`)
       await file.fh.close()
       this.#file = null
       this.#again = true
+      if (next !== this.#path) {
+        const opened = await openFile(next).catch(() => null)
+        if (opened !== null) this.#use(opened.file, 0)
+      }
       return
     }
     const size = (await file.fh.stat({ bigint: true })).size
@@ -436,6 +484,11 @@ function startsWithPri (line: Buffer): boolean {
   let i = 1
   while (i < line.length && i <= 4 && line[i]! >= 0x30 && line[i]! <= 0x39) i++
   return i > 1 && i <= 4 && line[i] === 0x3e
+}
+
+/** "-20260101" -> "-DDDDDDDD": rotated names of one scheme have one shape. */
+function suffixShape (suffix: string): string {
+  return suffix.replace(/\d/g, 'D')
 }
 
 function sameFile (stats: BigIntStats, position: FollowPosition): boolean {
