@@ -306,14 +306,21 @@ export class FileFollowInput implements Input {
     await this.#atEnd(file)
   }
 
-  /** Hands the lines of one chunk to the sink (all of them, even if the sink asks for a pause). */
+  /**
+   * Hands the lines of one chunk to the sink. When the daemon pauses the inputs (an output is
+   * full), the rest of the chunk is left in the file and read again on resume: unlike a socket,
+   * a file can wait, so nothing is pushed into an output that is already full.
+   */
   #take (chunk: Buffer): void {
     // Messages keep views into their bytes, and the scratch buffer is reused: copy once per chunk.
     const bytes = Buffer.from(chunk)
     this.#readAt = Date.now()
     const at = this.#pos
     this.#pos += bytes.length
-    this.#lines.push(bytes, at)
+    if (!this.#lines.push(bytes, at)) {
+      this.#pos = this.#delivered
+      this.#lines.rewind(this.#delivered)
+    }
   }
 
   /** At the end of the file: rotation, truncation, or the last line's partial timeout. */
@@ -383,9 +390,10 @@ export class FileFollowInput implements Input {
 
   // ---- lines -> messages ----
 
-  #onLine = (bytes: Buffer, endOffset: number, flags: number): void => {
+  /** One line -> one message. Returns false once the daemon has paused the inputs. */
+  #onLine = (bytes: Buffer, endOffset: number, flags: number): boolean => {
     this.#delivered = endOffset
-    if (bytes.length === 0 && flags === 0) return // blank lines carry nothing
+    if (bytes.length === 0 && flags === 0) return !this.#paused // blank lines carry nothing
     const counters = this.counters
     counters.received++
     let line = bytes
@@ -405,6 +413,7 @@ export class FileFollowInput implements Input {
     }
     // false: an output is full, and the daemon pauses every input (pause()) until it drains.
     this.#sink.accept(msg)
+    return !this.#paused
   }
 
   #plain (line: Buffer): SyslogMessage {

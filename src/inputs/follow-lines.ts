@@ -13,8 +13,12 @@ export const LINE_TRUNCATED = 1
 export const LINE_PARTIAL = 2
 export const LINE_CONTINUES = 4
 
-/** Receives each line (a view, valid until the caller's buffer is reused), its end offset and flags. */
-export type OnLine = (line: Buffer, endOffset: number, flags: number) => void
+/**
+ * Receives each line (a view into the pushed chunk), its end offset and flags. Returns false to
+ * stop: push() then drops the rest of the chunk, which the caller reads again from the last
+ * line's end offset (rewind()) when it is ready.
+ */
+export type OnLine = (line: Buffer, endOffset: number, flags: number) => boolean
 
 export class LineAssembler {
   readonly #maxLineBytes: number
@@ -40,17 +44,24 @@ export class LineAssembler {
   /** File offset after the last byte pushed. */
   get end (): number { return this.#end }
 
-  /** Bytes from file offset `offset` on (offsets are contiguous across calls until reset()). */
-  push (chunk: Buffer, offset: number): void {
+  /**
+   * Bytes from file offset `offset` on (offsets are contiguous across calls until reset()).
+   * Returns false when onLine asked to stop; the bytes after that line were not taken.
+   */
+  push (chunk: Buffer, offset: number): boolean {
     let start = 0
     this.#end = offset + chunk.length
     for (;;) {
       const lf = chunk.indexOf(0x0a, start)
       if (lf === -1) break
-      this.#emit(chunk, start, lf, offset + lf + 1, 0)
+      if (!this.#emit(chunk, start, lf, offset + lf + 1, 0)) {
+        this.#end = offset + lf + 1
+        return false
+      }
       start = lf + 1
     }
     if (start < chunk.length) this.#hold(chunk, start)
+    return true
   }
 
   /** Delivers the unfinished line now, flagged PARTIAL; its end offset is end. */
@@ -58,6 +69,14 @@ export class LineAssembler {
     if (!this.hasPartial) return
     this.#emit(Buffer.alloc(0), 0, 0, this.#end, LINE_PARTIAL)
     this.#continues = true
+  }
+
+  /** After push() returned false: the next push starts at `offset`, the end of the last line taken. */
+  rewind (offset: number): void {
+    this.#pending = []
+    this.#pendingBytes = 0
+    this.#skippedBytes = 0
+    this.#end = offset
   }
 
   /** Forgets everything held; the next push starts a new line at its offset. */
@@ -81,7 +100,7 @@ export class LineAssembler {
   }
 
   /** Emits pending + chunk[start..lf) as one line. */
-  #emit (chunk: Buffer, start: number, lf: number, endOffset: number, extraFlags: number): void {
+  #emit (chunk: Buffer, start: number, lf: number, endOffset: number, extraFlags: number): boolean {
     let line: Buffer
     let skipped = this.#skippedBytes
     if (this.#pendingBytes === 0) {
@@ -105,6 +124,6 @@ export class LineAssembler {
     this.#pendingBytes = 0
     this.#skippedBytes = 0
     this.#continues = false
-    this.#onLine(line, endOffset, flags)
+    return this.#onLine(line, endOffset, flags)
   }
 }

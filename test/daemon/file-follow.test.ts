@@ -12,6 +12,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { appendFile, copyFile, mkdtemp, readdir, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises'
+import net from 'node:net'
+import { once } from 'node:events'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readLines, run, startDaemon, STELE, waitFor, type RunningDaemon } from './harness.js'
@@ -58,7 +60,7 @@ async function savedPosition (dir: string): Promise<{ ino: string, offset: numbe
 interface Scene { dir: string, start: () => Promise<RunningDaemon> }
 
 /** A temp dir and daemons started in it; after the test every daemon is stopped, then the dir removed. */
-async function scene (t: { after: (fn: () => Promise<void>) => void }): Promise<Scene> {
+async function scene (t: { after: (fn: () => Promise<void>) => void }, config = CONFIG): Promise<Scene> {
   const dir = await mkdtemp(join(tmpdir(), 'stele-follow-'))
   const daemons: RunningDaemon[] = []
   t.after(async () => {
@@ -68,7 +70,7 @@ async function scene (t: { after: (fn: () => Promise<void>) => void }): Promise<
   return {
     dir,
     async start () {
-      const daemon = await startDaemon(CONFIG, { dir })
+      const daemon = await startDaemon(config, { dir })
       daemons.push(daemon)
       return daemon
     }
@@ -245,6 +247,47 @@ test('file-follow: a file that does not exist at start is followed once it appea
   assert.equal(log.filter((l) => l.includes('does not exist')).length, 1)
   assert.ok(log.some((l) => l.includes('following') && l.includes('now')))
   assert.equal((await inputStats(daemon))['errors'], 0, 'a missing file is not an error')
+})
+
+test('file-follow: backpressure: a forward whose peer stops reading pauses the file; nothing is dropped, every line arrives once, in order', { timeout: 90000 }, async (t) => {
+  // The peer accepts and does not read, so the forward's buffer passes its high-water mark and
+  // the daemon pauses its inputs: the followed file must stop being read (the lines wait in the
+  // file) instead of pushing them into a full buffer. Then the peer reads everything.
+  let received = ''
+  let peer: net.Socket | undefined
+  const server = net.createServer((socket) => {
+    peer = socket
+    socket.pause()
+    socket.setEncoding('utf8').on('data', (chunk: string) => { received += chunk })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.after(() => { peer?.destroy(); server.close() })
+  const port = (server.address() as net.AddressInfo).port
+  const { dir, start } = await scene(t, `
+repeat_suppression=off
+mark_interval=0
+listen file://./app.log tag=app
+user.*   @tcp://127.0.0.1:${port} framing=lf format=rfc3164 buffer=256k
+syslog.* DIR/daemon.log
+`)
+  const TOTAL = 150_000
+  const padding = 'x'.repeat(60)
+  let text = ''
+  for (let n = 1; n <= TOTAL; n++) text += `line ${n} ${padding}\n`
+  await writeFile(join(dir, 'app.log'), text)
+  const daemon = await start()
+  await waitFor(async () => (await daemon.stats()).paused === true, 'the inputs paused by the full forward')
+  const atPause = (await inputStats(daemon))['received']!
+  assert.ok(atPause < TOTAL, `${atPause} lines read when the inputs were paused, not all ${TOTAL}`)
+  peer!.resume()
+  const count = (): number => received.split('\n').length - 1
+  await waitFor(() => count() >= TOTAL, () => `${TOTAL} lines at the peer, have ${count()}`, 60000)
+  const numbersSeen = received.split('\n').filter((l) => l !== '').map((l) => Number(/ line (\d+) /.exec(l)![1]))
+  assert.deepEqual(numbersSeen, range(1, TOTAL))
+  const stats = await daemon.stats()
+  assert.deepEqual(stats.outputs.find((o: { name: string }) => o.name.includes('forward')).dropped, {})
+  assert.ok(stats.pauses >= 1)
 })
 
 test('file-follow: stele check reports file listener mistakes at FILE:LINE', async (t) => {

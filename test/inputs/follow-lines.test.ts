@@ -6,7 +6,7 @@ interface Seen { line: string, end: number, flags: number }
 
 function assemble (max: number): { lines: LineAssembler, seen: Seen[] } {
   const seen: Seen[] = []
-  const lines = new LineAssembler(max, (line, end, flags) => { seen.push({ line: line.toString('latin1'), end, flags }) })
+  const lines = new LineAssembler(max, (line, end, flags) => { seen.push({ line: line.toString('latin1'), end, flags }); return true })
   return { lines, seen }
 }
 
@@ -65,4 +65,20 @@ test('follow-lines: reset drops what is held and starts again at the offset give
   assert.equal(lines.hasPartial, false)
   lines.push(Buffer.from('new\n'), 0)
   assert.deepEqual(seen, [{ line: 'new', end: 4, flags: 0 }])
+})
+
+test('follow-lines: a stop after any line leaves the rest for a rewind, and nothing is seen twice', () => {
+  const text = Buffer.from('a\nbb\nccc\ndddd\ntail')
+  for (let stopAfter = 1; stopAfter <= 4; stopAfter++) {
+    const seen: string[] = []
+    let count = 0
+    const lines = new LineAssembler(100, (line) => { seen.push(line.toString()); return ++count !== stopAfter })
+    assert.equal(lines.push(text, 0), false)
+    const at = lines.end
+    assert.equal(at, text.indexOf(seen.at(-1)!) + seen.at(-1)!.length + 1, 'end is just after the last line taken')
+    lines.rewind(at)
+    assert.equal(lines.push(text.subarray(at), at), true)
+    assert.deepEqual(seen, ['a', 'bb', 'ccc', 'dddd'])
+    assert.equal(lines.hasPartial, true)
+  }
 })
