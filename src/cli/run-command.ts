@@ -59,7 +59,7 @@ export async function runRun (argv: string[]): Promise<number> {
     await daemon.stop('start-up failed').catch(() => {})
     return 1
   }
-  process.stdout.write(`stele ${VERSION} running (pid ${process.pid}); listening on ${daemon.inputs.map((input) => `${input.name} (${input.address()})`).join(', ')}\n`)
+  const running = `stele ${VERSION} running (pid ${process.pid}); listening on ${daemon.inputs.map((input) => `${input.name} (${input.address()})`).join(', ')}\n`
 
   return await new Promise<number>((resolveExit) => {
     process.on('SIGHUP', () => { void daemon.reload() })
@@ -80,5 +80,8 @@ export async function runRun (argv: string[]): Promise<number> {
     }
     process.on('SIGTERM', () => stop('SIGTERM'))
     process.on('SIGINT', () => stop('SIGINT'))
+    // Announced only now: a supervisor that sends SIGTERM as soon as it reads this line must find
+    // the handlers in place (before, such a SIGTERM killed the daemon without a flush).
+    process.stdout.write(running)
   })
 }

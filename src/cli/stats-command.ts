@@ -41,7 +41,7 @@ export async function runStats (argv: string[]): Promise<number> {
   }
   const lines = [`stele ${stats.version}, pid ${stats.pid}, up ${stats.uptimeS} s, ${stats.config}`,
     `routed ${stats.routed}, repeats folded ${stats.repeatsSuppressed}`, '', 'inputs:']
-  for (const input of stats.inputs) lines.push(`  ${input.name}: ${describe(input, ['received', 'malformed', 'truncated', 'errors', 'connections', 'accepted', 'refused', 'handshakeErrors', 'idleTimeouts'])}`)
+  for (const input of stats.inputs) lines.push(`  ${input.name}: ${describe(input, ['received', 'malformed', 'truncated', 'errors', 'connections', 'accepted', 'refused', 'handshakeErrors', 'idleTimeouts', 'rotations', 'truncations', 'partialLines'])}`)
   lines.push('', 'outputs:')
   for (const output of stats.outputs) lines.push(`  ${output.name}: ${describe(output, ['received', 'written', 'truncated', 'errors'])}`)
   process.stdout.write(`${lines.join('\n')}\n`)

@@ -9,7 +9,7 @@ import type { GlobalOptions } from './schema.js'
 import { parseDuration, parseMessageSize, parseSwitch } from './values.js'
 
 export const GLOBAL_KEYS: readonly string[] = [
-  'hostname', 'timezone', 'mark_interval', 'repeat_suppression', 'max_message_size', 'user', 'group', 'control_socket'
+  'hostname', 'timezone', 'mark_interval', 'repeat_suppression', 'max_message_size', 'user', 'group', 'control_socket', 'state_dir'
 ]
 
 export function defaultGlobals (): GlobalOptions {
@@ -21,7 +21,8 @@ export function defaultGlobals (): GlobalOptions {
     maxMessageSize: 65536,
     user: null,
     group: null,
-    controlSocket: './stele.ctl'
+    controlSocket: './stele.ctl',
+    stateDir: './state'
   }
 }
 
@@ -67,6 +68,9 @@ export class GlobalsBuilder {
         break
       case 'control_socket':
         v.controlSocket = resolve(baseDir, text)
+        break
+      case 'state_dir':
+        v.stateDir = resolve(baseDir, text)
         break
     }
   }

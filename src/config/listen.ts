@@ -2,6 +2,7 @@
 //   listen udp://0.0.0.0:514   listen tcp://[::1]:5514 max_connections=100   listen unix:///run/stele.sock
 //   listen tls://0.0.0.0:6514 cert=/etc/stele/server.pem key=/etc/stele/server.key ca=/etc/stele/ca.pem
 //   listen relp://0.0.0.0:2514   listen relp+tls://0.0.0.0:2514 cert=... key=... (or relp:// tls=on)
+//   listen file:///var/log/app.log tag=app   (a followed file: see listen-file.ts)
 // `unix://./x.sock` is relative to the config file's directory (the cwd for the built-in config).
 
 import { resolve } from 'node:path'
@@ -9,6 +10,7 @@ import type { Framing } from '../framing/frame-decoder.js'
 import { parseHostPort } from './address.js'
 import { suggestKey, type Report } from './problems.js'
 import { AllowList } from '../tls/peer.js'
+import { FOLLOW_KEYS, parseFilePath, parseFollow, reportUnknownFollowKey } from './listen-file.js'
 import type { ListenerConfig, ListenTransport, TlsListenSettings } from './schema.js'
 import { parseChoice, parseCount, parseDuration, parseKeyValues, parseMessageSize, parseSize } from './values.js'
 
@@ -21,7 +23,7 @@ const FRAMINGS: readonly Framing[] = ['auto', 'octet', 'lf', 'nul']
 /** Which transports each known option applies to. unix may be a stream or a datagram socket. */
 const APPLIES_TO: Readonly<Record<string, readonly ListenTransport[]>> = {
   max_connections: ['tcp', 'unix', 'tls', 'relp'],
-  max_message_size: ['udp', 'tcp', 'unix', 'tls', 'relp'],
+  max_message_size: ['udp', 'tcp', 'unix', 'tls', 'relp', 'file'],
   framing: ['tcp', 'unix', 'tls'],
   rcvbuf: ['udp'],
   idle_timeout: ['tcp', 'unix', 'tls', 'relp'],
@@ -32,7 +34,8 @@ const APPLIES_TO: Readonly<Record<string, readonly ListenTransport[]>> = {
   verify: ['tls', 'relp'],
   allow: ['tls', 'relp'],
   handshake_timeout: ['tls', 'relp'],
-  tls: ['relp']
+  tls: ['relp'],
+  ...Object.fromEntries(FOLLOW_KEYS.map((key) => [key, ['file'] as const]))
 }
 const DEFAULT_HANDSHAKE_TIMEOUT_S = 10
 const UNIX_SOCKET_TYPES = ['dgram', 'stream'] as const
@@ -45,7 +48,7 @@ export interface ListenContext { readonly file: string, readonly line: number, r
 export function parseListen (words: readonly string[], ctx: ListenContext): PendingListener | undefined {
   const url = words[0]
   if (url === undefined) {
-    ctx.report('error', 'listen needs a URL: udp://ADDR:PORT, tcp://ADDR:PORT, tls://ADDR:PORT, relp://ADDR:PORT or unix:///PATH')
+    ctx.report('error', 'listen needs a URL: udp://ADDR:PORT, tcp://ADDR:PORT, tls://ADDR:PORT, relp://ADDR:PORT, unix:///PATH or file:///PATH')
     return undefined
   }
   const where = parseUrl(url, ctx)
@@ -54,7 +57,10 @@ export function parseListen (words: readonly string[], ctx: ListenContext): Pend
   let ok = true
   for (const key of Object.keys(options)) {
     const applies = APPLIES_TO[key]
-    if (applies === undefined) {
+    if (applies === undefined && where.transport === 'file') {
+      reportUnknownFollowKey(url, key, ctx.report)
+      ok = false
+    } else if (applies === undefined) {
       ctx.report('warning', `unknown listen option "${key}"${suggestKey(key, Object.keys(APPLIES_TO))}; kept, but nothing uses it`)
     } else if (!applies.includes(where.transport)) {
       ctx.report('error', `option "${key}" does not apply to ${where.transport} listeners (only ${applies.join(', ')})`)
@@ -79,9 +85,11 @@ export function parseListen (words: readonly string[], ctx: ListenContext): Pend
       }
     }
   }
+  const follow = where.transport === 'file' ? parseFollow(url, where.path, options, ctx.report) : null
   if (!ok || maxConnections === undefined || maxMessageSize === undefined || framing === undefined ||
-    rcvbufBytes === undefined || idleTimeoutS === undefined || socketType === undefined || tls === undefined) return undefined
+    rcvbufBytes === undefined || idleTimeoutS === undefined || socketType === undefined || tls === undefined || follow === undefined) return undefined
   const listener: PendingListener = { file: ctx.file, line: ctx.line, url, ...where, maxConnections, maxMessageSize, framing, rcvbufBytes, idleTimeoutS, options }
+  if (follow !== null) return { ...listener, follow }
   return tls === null ? listener : { ...listener, tls }
 }
 
@@ -129,13 +137,17 @@ function relpTls (url: string, options: Readonly<Record<string, string>>, ctx: L
 }
 
 function parseUrl (url: string, ctx: ListenContext): { transport: ListenTransport, host: string, port: number, path: string } | undefined {
-  const m = /^(udp|tcp|tls|unix|relp|relp\+tls):\/\/(.*)$/i.exec(url)
+  const m = /^(udp|tcp|tls|unix|relp|relp\+tls|file):\/\/(.*)$/i.exec(url)
   if (m === null) {
-    ctx.report('error', `listen "${url}": expected udp://ADDR:PORT, tcp://ADDR:PORT, tls://ADDR:PORT, relp://ADDR:PORT, relp+tls://ADDR:PORT or unix:///PATH`)
+    ctx.report('error', `listen "${url}": expected udp://ADDR:PORT, tcp://ADDR:PORT, tls://ADDR:PORT, relp://ADDR:PORT, relp+tls://ADDR:PORT, unix:///PATH or file:///PATH`)
     return undefined
   }
   const transport = (m[1]!.toLowerCase() === 'relp+tls' ? 'relp' : m[1]!.toLowerCase()) as ListenTransport
   const rest = m[2]!
+  if (transport === 'file') {
+    const path = parseFilePath(rest, url, ctx.baseDir, ctx.report)
+    return path === undefined ? undefined : { transport, host: '', port: 0, path }
+  }
   if (transport === 'unix') {
     if (!/^(\/|\.\.?\/)/.test(rest) || rest.endsWith('/')) {
       ctx.report('error', `listen "${url}": the socket path must be absolute (unix:///run/stele.sock) or start with ./ (unix://./stele.sock)`)

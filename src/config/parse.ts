@@ -107,8 +107,8 @@ class ConfigParser {
   #listen (words: string[], file: string, line: number, baseDir: string, report: Report): void {
     const listener = parseListen(words, { file, line, baseDir, report })
     if (listener === undefined) return
-    const same = this.#listeners.find((l) => l.transport === listener.transport && listener.port !== 0 &&
-      (l.transport === 'unix' ? l.path === listener.path : l.host === listener.host && l.port === listener.port))
+    const same = this.#listeners.find((l) => l.transport === listener.transport && (listener.transport === 'file' ? l.path === listener.path : listener.port !== 0 &&
+      (l.transport === 'unix' ? l.path === listener.path : l.host === listener.host && l.port === listener.port)))
     if (same !== undefined) return report('error', `listen "${listener.url}" repeats the listener at ${same.file}:${same.line}`)
     this.#listeners.push(listener)
   }

@@ -36,9 +36,14 @@ export interface GlobalOptions {
    * A relative value written in a config file is resolved against that file's directory.
    */
   controlSocket: string
+  /**
+   * state_dir=: where followed files (listen file://) keep their read positions. Default "./state"
+   * (relative to the working directory); a relative value in a config file is resolved against its directory.
+   */
+  stateDir: string
 }
 
-export type ListenTransport = 'udp' | 'tcp' | 'unix' | 'tls' | 'relp'
+export type ListenTransport = 'udp' | 'tcp' | 'unix' | 'tls' | 'relp' | 'file'
 
 export interface ListenerConfig extends ConfigLocation {
   /** The URL as written: "udp://127.0.0.1:5514", "unix:///run/stele.sock". */
@@ -48,7 +53,7 @@ export interface ListenerConfig extends ConfigLocation {
   readonly host: string
   /** udp/tcp: port (0 = any); unix: 0. */
   readonly port: number
-  /** unix: the socket path; udp/tcp: "". */
+  /** unix: the socket path; file: the followed file (absolute); udp/tcp: "". */
   readonly path: string
   /** max_connections= (tcp, unix stream). Default 1024. */
   readonly maxConnections: number
@@ -64,6 +69,21 @@ export interface ListenerConfig extends ConfigLocation {
   readonly options: Readonly<Record<string, string>>
   /** tls listeners, and relp listeners over TLS (relp+tls://, tls=on): certificates and client policy. */
   readonly tls?: TlsListenSettings
+  /** file listeners: how lines become messages and how the file is watched. */
+  readonly follow?: FollowSettings
+}
+
+/** `listen file:///path` options: a followed file (inputs/file-follow.ts). */
+export interface FollowSettings {
+  /** tag=: APP-NAME of lines that are not syslog messages. Default the file's base name. */
+  readonly tag: string
+  /** facility= / severity=: of lines that are not syslog messages. Default user.notice. */
+  readonly facility: number
+  readonly severity: number
+  /** partial_timeout=: seconds a last line without newline waits before it is delivered (marked); 0 = wait for the newline. Default 5. */
+  readonly partialTimeoutS: number
+  /** poll_interval=: seconds between checks of the file besides fs.watch events. Default 1. */
+  readonly pollIntervalS: number
 }
 
 /** `listen tls://...` options (RFC 5425). Paths are absolute. */

@@ -54,6 +54,12 @@ export interface InputCounters {
   protocolErrors?: number
   /** RELP: transactions acknowledged with "200 OK" (after every output had taken them). */
   acked?: number
+  /** Followed files: renames seen (the file at the path was replaced). */
+  rotations?: number
+  /** Followed files: times the file shrank below the read position (truncation, copytruncate). */
+  truncations?: number
+  /** Followed files: last lines without newline delivered after partial_timeout. */
+  partialLines?: number
 }
 
 /** The daemon's own log: messages of facility syslog, routed by the same rules as any other. */
@@ -126,6 +132,8 @@ export interface InputDeps {
    * Callers batch: one call covers everything accepted before it. Never rejects.
    */
   flushOutputs: () => Promise<void>
+  /** state_dir=, absolute: where inputs keep state across restarts (followed files' positions). */
+  stateDir: string
 }
 
 /** What inputs hand their messages to. Returns false when outputs are full (pause). */

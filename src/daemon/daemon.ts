@@ -14,6 +14,7 @@
 // have drained. UDP cannot pause; its messages go to the outputs, which count what they drop.
 
 import { hostname as systemHostname } from 'node:os'
+import { resolve } from 'node:path'
 import type { Config, ListenerConfig, RuleConfig } from '../config/schema.js'
 import { loadConfig } from '../config/load.js'
 import { formatProblem } from '../config/problems.js'
@@ -22,6 +23,7 @@ import { TcpInput } from '../inputs/tcp.js'
 import { TlsInput } from '../inputs/tls.js'
 import { RelpInput } from '../inputs/relp.js'
 import { UnixInput } from '../inputs/unix.js'
+import { FileFollowInput } from '../inputs/file-follow.js'
 import type { SyslogMessage } from '../message/model.js'
 import { timeZone, type TimeZone } from '../message/time-zone.js'
 import { createOutput } from '../outputs/index.js'
@@ -32,7 +34,7 @@ import { DescriptorBudget } from './descriptor-budget.js'
 import { InternalLog } from './internal-log.js'
 import { RepeatSuppressor } from './repeats.js'
 
-export const inputs = { udp: UdpInput, tcp: TcpInput, unix: UnixInput, tls: TlsInput, relp: RelpInput } satisfies Record<ListenerConfig['transport'], new (config: ListenerConfig, deps: InputDeps) => Input>
+export const inputs = { udp: UdpInput, tcp: TcpInput, unix: UnixInput, tls: TlsInput, relp: RelpInput, file: FileFollowInput } satisfies Record<ListenerConfig['transport'], new (config: ListenerConfig, deps: InputDeps) => Input>
 
 /** Messages that arrive before the router exists (start-up, a few ms) wait here. */
 const MAX_EARLY_MESSAGES = 100_000
@@ -76,6 +78,7 @@ export class Daemon implements MessageSink {
   pauses = 0
   pausedMs = 0
   #pausedAt = 0
+  /** Resolves when the first router is in place (messages before it wait in #early). */
 
   constructor (config: Config, options: DaemonOptions) {
     this.#options = options
@@ -258,7 +261,8 @@ export class Daemon implements MessageSink {
 
   async #startInput (listener: ListenerConfig): Promise<Running<Input>> {
     const Kind = inputs[listener.transport]
-    const component = new Kind(listener, { sink: this, log: this.log, timeZone: this.#zone, budget: this.#budget, flushOutputs: this.#flushOutputs })
+    const stateDir = resolve(this.#config.globals.stateDir)
+    const component = new Kind(listener, { sink: this, log: this.log, timeZone: this.#zone, budget: this.#budget, flushOutputs: this.#flushOutputs, stateDir })
     await component.start()
     if (this.#paused) component.pause()
     return { key: inputKey(listener, this.#config), component }

@@ -25,6 +25,7 @@ export type ProblemCode =
   | 'no-hostname' // RFC 3164 message with no HOSTNAME (what glibc syslog(3) sends)
   | 'bad-tag' // RFC 3164 TAG not terminated as §4.1.3 describes
   | 'truncated' // the input was cut to the maximum message size
+  | 'partial-line' // a followed file's line without its newline (delivered after partial_timeout), or the rest of one
 
 export interface ParseProblem {
   readonly code: ProblemCode

@@ -47,10 +47,10 @@ test('config listen: unknown options are kept with a warning; misplaced and bad 
     '2: error: option "max_connections" does not apply to udp listeners (only tcp, unix, tls, relp)',
     '3: error: listen "tcp://0.0.0.0": no port in "0.0.0.0" (write HOST:PORT)',
     '4: error: listen "tcp://0.0.0.0:65536": port "65536" in "0.0.0.0:65536" is not 0-65535',
-    '5: error: listen "sctp://0.0.0.0:2514": expected udp://ADDR:PORT, tcp://ADDR:PORT, tls://ADDR:PORT, relp://ADDR:PORT, relp+tls://ADDR:PORT or unix:///PATH',
+    '5: error: listen "sctp://0.0.0.0:2514": expected udp://ADDR:PORT, tcp://ADDR:PORT, tls://ADDR:PORT, relp://ADDR:PORT, relp+tls://ADDR:PORT, unix:///PATH or file:///PATH',
     '6: error: listen "unix://stele.sock": the socket path must be absolute (unix:///run/stele.sock) or start with ./ (unix://./stele.sock)',
     '7: error: listen "tcp://0.0.0.0:6514" repeats the listener at /etc/stele/stele.conf:1',
-    '8: error: listen needs a URL: udp://ADDR:PORT, tcp://ADDR:PORT, tls://ADDR:PORT, relp://ADDR:PORT or unix:///PATH',
+    '8: error: listen needs a URL: udp://ADDR:PORT, tcp://ADDR:PORT, tls://ADDR:PORT, relp://ADDR:PORT, unix:///PATH or file:///PATH',
     '9: error: option "rcvbuf" does not apply to tcp listeners (only udp)',
     '9: error: framing "xml" is not one of auto, octet, lf, nul',
     '9: error: idle_timeout "soon" is not a duration (e.g. 600, 20m, 1h)'
@@ -60,17 +60,17 @@ test('config listen: unknown options are kept with a warning; misplaced and bad 
 test('config globals: every key, several per line, with defaults for the rest', () => {
   const defaults = parseOk('*.* /var/log/x\n').globals
   assert.deepEqual(defaults, {
-    hostname: null, timezone: 'local', markIntervalS: 1200, repeatSuppression: true, maxMessageSize: 65536, user: null, group: null, controlSocket: './stele.ctl'
+    hostname: null, timezone: 'local', markIntervalS: 1200, repeatSuppression: true, maxMessageSize: 65536, user: null, group: null, controlSocket: './stele.ctl', stateDir: './state'
   })
   const set = parseOk([
     'hostname=gw1.example.org timezone=Europe/Berlin',
     'mark_interval=1h repeat_suppression=off',
     'max_message_size=1m user=syslog group=adm',
-    'control_socket=run/stele.ctl',
+    'control_socket=run/stele.ctl state_dir=/var/lib/stele',
     '*.* /var/log/x'
   ].join('\n')).globals
   assert.deepEqual(set, {
-    hostname: 'gw1.example.org', timezone: 'Europe/Berlin', markIntervalS: 3600, repeatSuppression: false, maxMessageSize: 1024 * 1024, user: 'syslog', group: 'adm', controlSocket: '/etc/stele/run/stele.ctl'
+    hostname: 'gw1.example.org', timezone: 'Europe/Berlin', markIntervalS: 3600, repeatSuppression: false, maxMessageSize: 1024 * 1024, user: 'syslog', group: 'adm', controlSocket: '/etc/stele/run/stele.ctl', stateDir: '/var/lib/stele'
   })
   assert.equal(parseOk('mark_interval=0\n*.* /x\n').globals.markIntervalS, 0)
   assert.equal(parseOk('timezone=+05:30\n*.* /x\n').globals.timezone, '+05:30')
@@ -93,7 +93,7 @@ test('config globals: bad values, unknown keys and repeats', () => {
     '2: error: timezone "Mars/Olympus_Mons" is not a zone this runtime knows (use local, UTC, +01:00 or an IANA name such as Europe/Berlin)',
     '3: error: repeat_suppression "sometimes" is not on or off',
     '3: error: max_message_size "2x" is not a size (e.g. 65536, 64k, 8m, 1g)',
-    '4: error: unknown global option "hostnme" (did you mean "hostname"?) (known: hostname, timezone, mark_interval, repeat_suppression, max_message_size, user, group, control_socket)',
+    '4: error: unknown global option "hostnme" (did you mean "hostname"?) (known: hostname, timezone, mark_interval, repeat_suppression, max_message_size, user, group, control_socket, state_dir)',
     '5: error: write global options as key=value, without spaces around "=": "hostname = gw1"',
     '6: error: user "ro:ot" is not a user name or numeric id',
     '7: warning: mark_interval was already given at /etc/stele/stele.conf:1; this value replaces it',
