@@ -72,12 +72,20 @@ export class Logger {
     this.#write(level, message, structuredData)
   }
 
-  #write (severity: number, message: LogMessage, structuredData: StructuredData | undefined): void {
+  /**
+   * For adapters (pino, winston): a record with the event's own time (ms since the epoch) and
+   * severity as a number 0..7 (not checked).
+   */
+  logAt (epochMs: number, severity: number, message: LogMessage, structuredData?: StructuredData): void {
+    this.#write(severity, message, structuredData, epochMs)
+  }
+
+  #write (severity: number, message: LogMessage, structuredData: StructuredData | undefined, epochMs = Date.now()): void {
     const delivery = this.#delivery
     if (delivery.closing) { delivery.refuse(); return }
     try {
       const text = typeof message === 'string' ? message : messageText(message)
-      delivery.push(delivery.encoder.encode(this.#header, severity, text, structuredData))
+      delivery.push(delivery.encoder.encode(this.#header, severity, text, structuredData, epochMs))
     } catch {
       // A message whose toString() throws, or a getter in structured data that does: counted, not thrown.
       delivery.counters.errors++

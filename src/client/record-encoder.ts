@@ -69,8 +69,11 @@ export class RecordEncoder {
   /** Records cut to maxMessageBytes so far. */
   get truncated (): number { return this.#formatter.truncated }
 
-  /** One record. `sd` (per call) is merged over the header's fixed structured data. */
-  encode (header: RecordHeader, severity: number, text: string, sd: StructuredData | undefined): Buffer {
+  /**
+   * One record. `sd` (per call) is merged over the header's fixed structured data. `epochMs`:
+   * the event's own time (adapters pass pino's and winston's); default now.
+   */
+  encode (header: RecordHeader, severity: number, text: string, sd: StructuredData | undefined, epochMs = Date.now()): Buffer {
     const msg = this.#msg
     msg.pri = header.facility * 8 + severity
     msg.hostname = header.hostname
@@ -78,7 +81,7 @@ export class RecordEncoder {
     msg.procId = header.procId
     msg.msgId = header.msgId
     msg.structuredData = sd === undefined ? header.structuredData : mergeStructuredData(header.structuredData, sd)
-    this.#stamp()
+    this.#stamp(epochMs)
     // The body goes through a scratch buffer, not Buffer.from(): no allocation per call.
     if (text.length * 3 <= BODY_SCRATCH_BYTES) {
       const length = (this.#body as unknown as { utf8Write (s: string, offset: number): number }).utf8Write(text, 0)
@@ -91,8 +94,7 @@ export class RecordEncoder {
     return out.take()
   }
 
-  #stamp (): void {
-    const now = Date.now()
+  #stamp (now: number): void {
     const ts = this.#ts
     ts.epochMs = now
     // The zone offset changes at most at a DST switch: look it up once a second.
