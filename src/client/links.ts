@@ -61,6 +61,7 @@ class StreamLink implements Link {
   readonly #socket: net.Socket
   readonly #events: LinkEvents
   #closed = false
+  #ending = false
   #error: Error | null = null
 
   constructor (socket: net.Socket, framing: ClientFraming, events: LinkEvents, openEvent: 'connect' | 'secureConnect', check: ((socket: net.Socket) => string | null) | null) {
@@ -90,7 +91,7 @@ class StreamLink implements Link {
 
   #onError = (err: Error): void => { this.#error ??= err }
   #onDrain = (): void => { if (!this.#closed) this.#events.writable(this) }
-  #onEnd = (): void => { this.#error ??= new Error('the collector closed the connection') }
+  #onEnd = (): void => { if (!this.#ending) this.#error ??= new Error('the collector closed the connection') }
   #onClose = (): void => {
     if (this.#closed) return
     this.#closed = true
@@ -114,7 +115,10 @@ class StreamLink implements Link {
     return this.#socket.write(bytes, this.#onWritten)
   }
 
-  end (): void { if (!this.#socket.destroyed) this.#socket.end() }
+  end (): void {
+    this.#ending = true
+    if (!this.#socket.destroyed) this.#socket.end()
+  }
 
   destroy (): void { this.#socket.destroy() }
 }
