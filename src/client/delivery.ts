@@ -125,6 +125,7 @@ export class Delivery implements LinkEvents {
   /** Takes a formatted record; drops (counted) when the buffer is full. Never throws. */
   push (record: Buffer): void {
     this.counters.logged++
+    this.counters.truncated = this.encoder.truncated
     const queue = this.#queue
     if (queue.full(record.length)) {
       if (this.options.overflow === 'drop-newest') { this.#drop(1); return }
