@@ -84,5 +84,8 @@ test('client: the event loop stays responsive while the collector is down and th
   const maxMs = histogram.max / 1e6
   assert.ok(n > 10000, `logged ${n}`)
   assert.ok(logger.counters.dropped > 0, 'the buffer overflowed')
-  assert.ok(maxMs < 100, `largest event-loop delay ${maxMs.toFixed(1)} ms`)
+  // A logger that blocked (a synchronous connect or retry loop, an unbounded buffer scan) shows
+  // delays of seconds. The bound leaves room for minor GCs (~10 ms with 20000 records held)
+  // and for a machine loaded by other test runs; unloaded, the largest delay is ~30 ms.
+  assert.ok(maxMs < 250, `largest event-loop delay ${maxMs.toFixed(1)} ms (p99 ${(histogram.percentile(99) / 1e6).toFixed(1)} ms)`)
 })
