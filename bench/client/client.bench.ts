@@ -33,7 +33,7 @@ async function sink (proto: Proto): Promise<void> {
   if (proto === 'tcp') {
     const server = net.createServer((socket) => {
       // Counted by a marker every message carries: the clients frame differently (LF, octet counting, none).
-      let tail = Buffer.alloc(0)
+      let tail: Buffer = Buffer.alloc(0)
       socket.on('data', (chunk: Buffer) => {
         const data = tail.length === 0 ? chunk : Buffer.concat([tail, chunk])
         let at = data.indexOf(MARKER)
