@@ -71,3 +71,21 @@ export class TlsFileError extends SteleError {
     super('STELE_TLS_FILE', message, options)
   }
 }
+
+/**
+ * createLogger() was asked for a transport this build of the client cannot use yet (RELP: the
+ * RELP session lives on its own branch; see src/client/links.ts for where it plugs in). Thrown
+ * by createLogger(), never by a logging call.
+ */
+export class TransportUnavailableError extends SteleError {
+  constructor (transport: string, why: string, options?: ErrorOptions) {
+    super('STELE_TRANSPORT_UNAVAILABLE', `client transport "${transport}" is not available yet: ${why}`, options)
+  }
+}
+
+/** A client connection failed (refused, reset, TLS peer rejected); the logger reconnects with back-off. */
+export class ClientConnectionError extends SteleError {
+  constructor (target: string, reason: string, options?: ErrorOptions) {
+    super('STELE_CLIENT_CONNECTION', `${target}: ${reason}; reconnecting with back-off`, options)
+  }
+}
