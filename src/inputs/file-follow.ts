@@ -10,12 +10,15 @@
 // rest stays in the file.
 //
 // Rotation, checked whenever a read reaches the end of the file:
-// - rename (logrotate's default, `create`): the path names another inode. The old descriptor
-//   is read to its end; once the new file has data (the writer has moved on), the old one is
+// - rename (logrotate's default, `create`): the path names another inode. The file now at the
+//   path is opened at once and kept (#next), so that rotations after that moment cannot swap it
+//   for a later one before we get to it. The old descriptor is read to its end; once the new
+//   file has data or has been rotated away in turn (the writer has moved on), the old one is
 //   closed and the new one read from 0. While the new file is empty we keep reading the old
 //   one, so a writer that reopens late (postrotate) loses nothing. When the file was rotated
-//   more than once before we finished it, the generations in between are read first, oldest
-//   first (#successor).
+//   more than once before we finished it (stele was stopped, paused, or just slower than the
+//   writer), the generations in between are found by name and read first, oldest first
+//   (#successor).
 // - copytruncate / truncation: the file is smaller than our position. Read again from 0, log it.
 //   Lines written between the copy and the truncate are in neither file as we see it: that is
 //   copytruncate's own loss window, which no reader can close (use rename rotation).
@@ -73,6 +76,8 @@ export class FileFollowInput implements Input {
   readonly #lines: LineAssembler
   readonly #scratch = Buffer.allocUnsafe(READ_CHUNK_BYTES)
   #file: OpenFile | null = null
+  /** The file at the path once #file was rotated away, held open until #file is finished. */
+  #next: OpenFile | null = null
   /** File offset of the next read. */
   #pos = 0
   /** Offset after the last line handed to the sink (what a save would record). */
@@ -146,8 +151,11 @@ export class FileFollowInput implements Input {
     const saved = await Promise.race([this.#saving?.then(() => true), delay(STOP_SETTLE_MS)])
     if (saved === false) this.#log.log(5, `${this.name}: position not saved at stop (outputs still busy); lines after offset ${this.#saved?.offset ?? 0} will be read again at start`)
     const file = this.#file
+    const next = this.#next
     this.#file = null
+    this.#next = null
     await file?.fh.close().catch(() => {})
+    await next?.fh.close().catch(() => {})
   }
 
   // ---- start-up: where to continue ----
@@ -205,13 +213,15 @@ export class FileFollowInput implements Input {
   }
 
   /**
-   * The file to read after `file`, which is no longer at the path: when it was rotated more than
-   * once before we finished it (stele was stopped, or paused by a full output), the generations in
-   * between come first. logrotate's names: app.log.3 -> app.log.2 -> app.log.1 -> app.log; with
-   * dateext, the next name of the same shape in byte order (app.log-20260101 -> app.log-20260102).
-   * When the old file is gone from the directory, the path itself.
+   * The generation written after `file`, which is no longer at the path, when it is not the one
+   * at the path: `file` was rotated more than once before we finished it (stele was stopped,
+   * paused by a full output, or slower than the writer). Null when the path's file comes next,
+   * or when `file` is gone from the directory. Numbered names: logrotate shifts the generations
+   * (app.log.1 -> app.log.2), so the newer one has the lower number; rotators that count up
+   * (app.log.1, then app.log.2) give it the higher one. With dateext, the next name of the same
+   * shape in byte order (app.log-20260101 -> app.log-20260102).
    */
-  async #successor (file: OpenFile): Promise<string> {
+  async #successor (file: OpenFile): Promise<{ path: string, dev: bigint, ino: bigint } | null> {
     const dir = dirname(this.#path)
     const base = basename(this.#path)
     const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name !== base && name.startsWith(base)).sort()
@@ -223,21 +233,24 @@ export class FileFollowInput implements Input {
       stats.set(name, found)
       if (found.dev === file.dev && found.ino === file.ino) current = name
     }
-    if (current === undefined) return this.#path
-    let next: string | undefined
+    if (current === undefined) return null
     const numbered = /^\.(\d+)$/.exec(current.slice(base.length))
+    let candidates: Array<string | undefined>
     if (numbered !== null) {
-      next = `${base}.${Number(numbered[1]) - 1}`
+      candidates = [`${base}.${Number(numbered[1]) - 1}`, `${base}.${Number(numbered[1]) + 1}`]
     } else {
       const shape = suffixShape(current.slice(base.length))
-      next = names.find((name) => name > current && suffixShape(name.slice(base.length)) === shape)
+      candidates = [names.find((name) => name > current && suffixShape(name.slice(base.length)) === shape)]
     }
-    // Only a file written after ours and not read already: other naming schemes
-    // (app.log.1 older than app.log.2) must not make us read a generation twice.
-    const candidate = next === undefined ? undefined : stats.get(next)
+    // Only a file written after ours and not read already: a neighbour of the wrong scheme
+    // (the older generation) must not make us read a generation twice or out of order.
     const mine = stats.get(current)!
-    if (candidate === undefined || candidate.mtimeNs < mine.mtimeNs || this.#finished.has(`${candidate.dev}:${candidate.ino}`)) return this.#path
-    return join(dir, next!)
+    for (const name of candidates) {
+      const found = name === undefined ? undefined : stats.get(name)
+      if (found === undefined || !newerGeneration(found, mine) || this.#finished.has(`${found.dev}:${found.ino}`)) continue
+      return { path: join(dir, name!), dev: found.dev, ino: found.ino }
+    }
+    return null
   }
 
   /** Opens the path itself at `offset`. A missing or unreadable file is reported once and retried by the poll. */
@@ -326,24 +339,15 @@ export class FileFollowInput implements Input {
   /** At the end of the file: rotation, truncation, or the last line's partial timeout. */
   async #atEnd (file: OpenFile): Promise<void> {
     const now = await statOrNull(this.#path)
-    if (now !== null && !(now.dev === file.dev && now.ino === file.ino)) {
-      const next = await this.#successor(file)
-      if (next === this.#path && now.size === 0n) return // the writer has not moved to the new file yet; keep reading the old one
-      const { bytesRead } = await file.fh.read(this.#scratch, 0, READ_CHUNK_BYTES, this.#pos)
-      if (bytesRead > 0) { this.#take(this.#scratch.subarray(0, bytesRead)); this.#again = true; return }
-      this.#flushPartial()
-      this.#finished.add(`${file.dev}:${file.ino}`)
-      if (this.#finished.size > MAX_FINISHED) this.#finished.delete(this.#finished.values().next().value!)
-      this.counters.rotations!++
-      this.#log.log(5, `${this.name}: ${this.#path} was rotated (renamed or replaced); read the old file to its end (${this.#pos} bytes), now reading ${next} from the start`)
-      await file.fh.close()
-      this.#file = null
-      this.#again = true
-      if (next !== this.#path) {
-        const opened = await openFile(next).catch(() => null)
-        if (opened !== null) this.#use(opened.file, 0)
-      }
+    const moved = now === null ? this.#next !== null : !isOpenFile(now, file)
+    if (moved) {
+      await this.#rotated(file, now)
       return
+    }
+    if (this.#next !== null) {
+      // Our file is back at the path (renamed back): what we held open is not its successor.
+      await this.#next.fh.close()
+      this.#next = null
     }
     const size = (await file.fh.stat({ bigint: true })).size
     if (size < BigInt(this.#pos)) {
@@ -355,6 +359,58 @@ export class FileFollowInput implements Input {
       return
     }
     this.#checkPartial()
+  }
+
+  /**
+   * `file` (read to its end) is no longer at the path; `now` is what the path holds (null: nothing).
+   * The file at the path is opened here, the first time the rotation is seen, and not by name
+   * later: by then the writer may have rotated again, and opening the path would skip the
+   * generation in between.
+   */
+  async #rotated (file: OpenFile, now: BigIntStats | null): Promise<void> {
+    if (this.#next === null && now !== null) this.#next = await this.#pin(file)
+    const next = this.#next
+    const between = await this.#successor(file)
+    const target = between !== null && !(next !== null && between.dev === next.dev && between.ino === next.ino) ? between : next
+    if (target === null) return // nothing at the path yet (renamed, not yet created): the old file is all there is
+    // The new file at the path: switch once the writer has moved on to it (it has data) or past
+    // it (rotated in turn). Until then a writer that reopens late still writes to the old one.
+    if (target === next && now !== null && isOpenFile(now, next) && (await next.fh.stat({ bigint: true })).size === 0n) return
+    const { bytesRead } = await file.fh.read(this.#scratch, 0, READ_CHUNK_BYTES, this.#pos)
+    if (bytesRead > 0) { this.#take(this.#scratch.subarray(0, bytesRead)); this.#again = true; return }
+    let opened: OpenFile
+    if (target === next) {
+      opened = next
+      this.#next = null
+    } else {
+      const found = await openFile(target.path).catch(() => null)
+      if (found === null || found.file.dev !== target.dev || found.file.ino !== target.ino) {
+        // Renamed again between the listing and the open (logrotate shifting names): look again.
+        await found?.file.fh.close()
+        this.#again = true
+        return
+      }
+      opened = found.file
+    }
+    this.#flushPartial()
+    this.#finished.add(`${file.dev}:${file.ino}`)
+    if (this.#finished.size > MAX_FINISHED) this.#finished.delete(this.#finished.values().next().value!)
+    this.counters.rotations!++
+    this.#log.log(5, `${this.name}: ${this.#path} was rotated (renamed or replaced); read the old file to its end (${this.#pos} bytes), now reading ${opened.path} from the start`)
+    await file.fh.close()
+    this.#use(opened, 0)
+    this.#again = true
+  }
+
+  /** Opens the file at the path as the successor of `file`; null when there is none (yet). */
+  async #pin (file: OpenFile): Promise<OpenFile | null> {
+    const opened = await openFile(this.#path)
+    if (opened === null) return null
+    if (opened.file.dev === file.dev && opened.file.ino === file.ino) {
+      await opened.file.fh.close() // renamed back: not a rotation after all
+      return null
+    }
+    return opened.file
   }
 
   // ---- a last line without newline ----
@@ -498,6 +554,20 @@ function startsWithPri (line: Buffer): boolean {
 /** "-20260101" -> "-DDDDDDDD": rotated names of one scheme have one shape. */
 function suffixShape (suffix: string): string {
   return suffix.replace(/\d/g, 'D')
+}
+
+function isOpenFile (stats: BigIntStats, file: OpenFile): boolean {
+  return stats.dev === file.dev && stats.ino === file.ino
+}
+
+/**
+ * Whether `candidate` is a later generation than `mine`: created after it where the file system
+ * records birth times (statx), else last written no earlier (late writes to the old file can
+ * make the mtimes of an empty new file and the old one equal at the clock's granularity).
+ */
+function newerGeneration (candidate: BigIntStats, mine: BigIntStats): boolean {
+  if (candidate.birthtimeNs > 0n && mine.birthtimeNs > 0n && candidate.birthtimeNs !== mine.birthtimeNs) return candidate.birthtimeNs > mine.birthtimeNs
+  return candidate.mtimeNs >= mine.mtimeNs
 }
 
 function sameFile (stats: BigIntStats, position: FollowPosition): boolean {

@@ -46,8 +46,38 @@ function range (from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i)
 }
 
+/**
+ * "missing 1531-1560, 4501-6000 (1530 of 6000); 12 duplicates; 3 out of order": what `got` lacks
+ * against 1..count, with runs of numbers collapsed, so a timed-out wait says which lines never came.
+ */
+function describeNumbers (got: number[], count: number): string {
+  const seen = new Uint32Array(count + 1)
+  let disorder = 0
+  for (let i = 0; i < got.length; i++) {
+    const n = got[i]!
+    if (n >= 1 && n <= count) seen[n]!++
+    if (i > 0 && n <= got[i - 1]!) disorder++
+  }
+  const runs: string[] = []
+  let missing = 0
+  let duplicates = 0
+  for (let n = 1; n <= count; n++) {
+    if (seen[n]! > 1) duplicates += seen[n]! - 1
+    if (seen[n] !== 0) continue
+    let to = n
+    while (to < count && seen[to + 1] === 0) to++
+    missing += to - n + 1
+    runs.push(n === to ? `${n}` : `${n}-${to}`)
+    n = to
+  }
+  const shown = runs.length > 20 ? [...runs.slice(0, 20), `... ${runs.length - 20} more runs`] : runs
+  return `have ${got.length}; missing ${missing === 0 ? 'none' : `${shown.join(', ')} (${missing} of ${count})`}; ${duplicates} duplicates; ${disorder} out of order`
+}
+
+/** Waits for `count` numbered lines in DIR/out; on timeout the error names the missing numbers. */
 async function waitForNumbers (dir: string, count: number, timeoutMs = 20000): Promise<void> {
-  await waitFor(async () => (await numbers(dir)).length >= count, () => `${count} lines in out`, timeoutMs)
+  let last: number[] = []
+  await waitFor(async () => (last = await numbers(dir)).length >= count, () => `${count} lines in out (${describeNumbers(last, count)})`, timeoutMs)
 }
 
 async function savedPosition (dir: string): Promise<{ ino: string, offset: number } | null> {
@@ -126,13 +156,46 @@ test('file-follow: rename rotation under continuous writing (create, late writes
     await appendFile(`${path}.${rotation}`, lines(n + 1, n + 30)); n += 30
   }
   while (n < TOTAL) { await appendFile(path, lines(n + 1, n + 30)); n += 30 }
-  await waitForNumbers(dir, TOTAL, 30000)
+  try {
+    await waitForNumbers(dir, TOTAL, 30000)
+  } catch (err) {
+    // Where the lines were written (each generation's last line) and what the daemon did about it.
+    const files = await Promise.all(['app.log.1', 'app.log.2', 'app.log.3', 'app.log'].map(async (name) =>
+      `${name}: ${(await readLines(join(dir, name))).at(-1) ?? 'empty'}`))
+    const log = (await readLines(join(dir, 'daemon.log'))).filter((l) => l.includes('app.log'))
+    throw new Error(`${(err as Error).message}\nlast line of each file: ${files.join('; ')}\ndaemon.log:\n${log.join('\n')}\nstats: ${JSON.stringify(await inputStats(daemon))}`, { cause: err })
+  }
   assert.deepEqual(await numbers(dir), range(1, TOTAL))
   const stats = await inputStats(daemon)
   assert.equal(stats['rotations'], 3)
   assert.equal(stats['errors'], 0)
   const log = (await readLines(join(dir, 'daemon.log'))).filter((l) => l.includes(' was rotated '))
   assert.equal(log.length, 3, 'each rotation logged once')
+})
+
+test('file-follow: rotated three times while the daemon is frozen (SIGSTOP), numbered upwards (app.log.1, .2, .3): each generation read once, in order', { timeout: 60000 }, async (t) => {
+  // A daemon slower than the writer (here: stopped by SIGSTOP) sees the rotations only after the
+  // fact: generations 2 and 3 were never at the path while it looked, and must be found by name.
+  // Before the fix they were skipped: the next file was taken to be the one at the path.
+  const { dir, start } = await scene(t)
+  const daemon = await start()
+  const path = join(dir, 'app.log')
+  await appendFile(path, lines(1, 100))
+  await waitForNumbers(dir, 100)
+  daemon.signal('SIGSTOP')
+  t.after(() => { daemon.signal('SIGCONT') })
+  let n = 100
+  for (let rotation = 1; rotation <= 3; rotation++) {
+    await appendFile(path, lines(n + 1, n + 70)); n += 70
+    await rename(path, `${path}.${rotation}`)
+    await writeFile(path, '')
+    await appendFile(`${path}.${rotation}`, lines(n + 1, n + 30)); n += 30
+  }
+  await appendFile(path, lines(n + 1, n + 100)); n += 100
+  daemon.signal('SIGCONT')
+  await waitForNumbers(dir, n)
+  assert.deepEqual(await numbers(dir), range(1, n))
+  assert.equal((await inputStats(daemon))['rotations'], 3)
 })
 
 test('file-follow: copytruncate: lines read before the copy and written after the truncate are each delivered once', { timeout: 60000 }, async (t) => {
