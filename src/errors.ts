@@ -71,3 +71,10 @@ export class TlsFileError extends SteleError {
     super('STELE_TLS_FILE', message, options)
   }
 }
+
+/** A disk queue that cannot be opened: its directory is unusable, or another process has it. */
+export class QueueOpenError extends SteleError {
+  constructor (dir: string, why: string, options?: ErrorOptions) {
+    super('STELE_QUEUE_OPEN', `queue "${dir}": ${why}; its forward keeps no queue until a reload (SIGHUP) opens it`, options)
+  }
+}
