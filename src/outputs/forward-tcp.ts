@@ -162,7 +162,7 @@ export class TcpForward implements Output {
     this.#fullReason = action.queue === undefined ? 'buffer-full' : 'queue-full'
     const headroom = Math.min(1024 * 1024, Math.floor(this.#queue.maxBytes / 2))
     this.#blockAtBytes = this.#queue.maxBytes - headroom
-    this.#resumeBelowBytes = Math.max(0, this.#blockAtBytes - headroom)
+    this.#resumeBelowBytes = Math.floor(this.#blockAtBytes / 2)
     this.#queueReady = this.#queue.open === undefined
     this.#queue.onReadable?.(() => { this.#kick() })
     this.#queue.onWritable?.(() => { this.#reportDrops(); this.#maybeDrain() })

@@ -167,6 +167,8 @@ export class DiskRecordQueue implements RecordQueue {
     this.#pending.push(record)
     this.#length++
     this.#bytes += size
+    this.stats.depth = this.#length
+    this.stats.bytes = this.#bytes
     if (this.#caughtUp) {
       if (this.#windowBytes + size <= this.#windowCap) {
         this.#windowPush(seq, record)
