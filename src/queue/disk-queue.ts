@@ -455,16 +455,16 @@ export class DiskRecordQueue implements RecordQueue {
       at += RECORD_HEADER_BYTES + record.length
     }
     const position = seg.size
-    let written = 0
     try {
-      written = await this.#active!.write(buf, position)
+      // A short write is retried for the rest, so that a full disk shows as its errno (ENOSPC).
+      for (let written = 0; written < total;) {
+        const n = await this.#active!.write(written === 0 ? buf : buf.subarray(written), position + written)
+        if (n <= 0) throw Object.assign(new Error(`short write: ${written} of ${total} bytes`), { code: 'ESHORT' })
+        written += n
+      }
     } catch (err) {
       await this.#cutBack(position)
       throw err
-    }
-    if (written < total) {
-      await this.#cutBack(position)
-      throw Object.assign(new Error(`short write: ${written} of ${total} bytes`), { code: 'ESHORT' })
     }
     seg.size += total
     seg.lastSeq = firstSeq + records.length - 1
