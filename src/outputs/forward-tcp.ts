@@ -163,7 +163,7 @@ export class TcpForward implements Output {
     const headroom = Math.min(1024 * 1024, Math.floor(this.#queue.maxBytes / 2))
     this.#blockAtBytes = this.#queue.maxBytes - headroom
     this.#resumeBelowBytes = Math.floor(this.#blockAtBytes / 2)
-    this.#queueReady = this.#queue.open === undefined
+    this.#queueReady = true
     this.#queue.onReadable?.(() => { this.#kick() })
     this.#queue.onWritable?.(() => { this.#reportDrops(); this.#maybeDrain() })
     this.counters.queue = this.#queue.stats
@@ -200,15 +200,7 @@ export class TcpForward implements Output {
         this.#optionError ??= err as Error
         throw err
       }
-      if (this.#queue.open !== undefined) {
-        try {
-          await this.#queue.open()
-          this.#queueReady = true
-        } catch (err) {
-          // Without its queue the forward drops what it is given ('write-error'), counted.
-          this.#optionError ??= err as Error
-        }
-      }
+      if (this.#queue.open !== undefined) this.#openQueue()
       this.#connect()
     }
     if (this.#optionError !== null) throw this.#optionError
@@ -321,6 +313,24 @@ export class TcpForward implements Output {
     this.#stopping = true
     this.#shutDown()
     void this.#closeQueue()
+  }
+
+  /**
+   * Opens (recovers) a disk queue without holding up the daemon's start: the queue takes
+   * messages in memory meanwhile, and its backlog is sent once it is open.
+   */
+  #openQueue (): void {
+    const queue = this.#queue
+    queue.open!().then(() => { this.#kick() }, async (err: unknown) => {
+      // Without its queue the forward drops what it is given ('write-error'), counted.
+      this.#queueReady = false
+      this.counters.errors++
+      this.#ctx.log.log(3, `${this.name}: ${(err as Error).message}`)
+      const lost = await queue.close?.() ?? 0
+      countDropped(this.counters, 'write-error', lost)
+      this.#progress.advance(lost)
+      if (lost > 0) this.#ctx.log.log(4, `dropped ${messages(lost)} to ${this.target}: no queue`)
+    })
   }
 
   async #stop (): Promise<void> {

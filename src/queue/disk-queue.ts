@@ -81,7 +81,11 @@ export interface DiskQueueStats {
   replayed: number
 }
 
-const OPEN_DIRS = new Set<string>()
+// Directories open in this process, and a promise that resolves when each is closed. A reload
+// that changes a forward's options starts the new forward before it stops the old one: the new
+// queue waits (up to RELEASE_WAIT_MS) for the old one to close, taking pushes in memory meanwhile.
+const OPEN_DIRS = new Map<string, Promise<void>>()
+const RELEASE_WAIT_MS = 60_000
 const LOCK_NAME = 'lock'
 const DISK_FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'ESHORT'])
 const MAX_WRITE_BYTES = 4 * 1024 * 1024
@@ -98,7 +102,12 @@ export class DiskRecordQueue implements RecordQueue {
   readonly #segmentBytes: number
   readonly #windowCap: number
   readonly #retry: Backoff
-  #state: 'new' | 'open' | 'closing' | 'closed' = 'new'
+  #state: 'new' | 'opening' | 'open' | 'failed' | 'closing' | 'closed' = 'new'
+  #opening: Promise<void> | null = null
+  #release: () => void = () => {}
+  // Records pushed while the queue is opening (recovery reads the directory first); they are
+  // appended after the backlog once it is open.
+  #early: Buffer[] = []
   // Segments, oldest first. lastSeq: the last record in the file (firstSeq - 1 when none).
   #segments: Array<{ firstSeq: number, lastSeq: number, path: string, size: number, corrupt: boolean }> = []
   #active: QueueFile | null = null
@@ -161,7 +170,20 @@ export class DiskRecordQueue implements RecordQueue {
 
   push (record: Buffer): boolean {
     const size = RECORD_HEADER_BYTES + record.length
-    if (this.#state !== 'open' || this.#diskFull || this.#bytes + size > this.maxBytes) return false
+    if (this.#diskFull || this.#bytes + size > this.maxBytes) return false
+    if (this.#state === 'new' || this.#state === 'opening') {
+      this.#early.push(record)
+      this.#length++
+      this.#bytes += size
+      this.#updateStats()
+      return true
+    }
+    if (this.#state !== 'open') return false
+    this.#enqueue(record, size)
+    return true
+  }
+
+  #enqueue (record: Buffer, size: number): void {
     const seq = this.#tailSeq++
     if (this.#pending.length === 0) this.#pendingSeq = seq
     this.#pending.push(record)
@@ -179,7 +201,6 @@ export class DiskRecordQueue implements RecordQueue {
       }
     }
     this.#scheduleWrite()
-    return true
   }
 
   first (): Buffer | undefined {
@@ -219,6 +240,18 @@ export class DiskRecordQueue implements RecordQueue {
 
   evict (skip: number, bytes: number): number {
     const need = RECORD_HEADER_BYTES + bytes
+    if (this.#state === 'new' || this.#state === 'opening') {
+      // Nothing is being sent yet: the oldest records taken while opening make room.
+      let count = 0
+      while (count < this.#early.length && this.#bytes + need > this.maxBytes) {
+        this.#bytes -= RECORD_HEADER_BYTES + this.#early[count]!.length
+        count++
+      }
+      this.#early = this.#early.slice(count)
+      this.#length -= count
+      this.#updateStats()
+      return count
+    }
     let count = 0
     let freed = 0
     const start = this.#wHead + skip
@@ -261,13 +294,29 @@ export class DiskRecordQueue implements RecordQueue {
 
   // ---- open: recovery -------------------------------------------------------------------
 
-  /** Recovers the directory (see the invariants above). Rejects with QueueOpenError. */
+  /**
+   * Recovers the directory (see the invariants above). Rejects with QueueOpenError; the queue
+   * then refuses pushes, and close() tells how many it had taken meanwhile.
+   */
   async open (): Promise<void> {
-    if (this.#state !== 'new') return
+    if (this.#state !== 'new') return await this.#opening!
+    this.#state = 'opening'
+    this.#opening = this.#open()
+    try {
+      await this.#opening
+    } catch (err) {
+      this.#state = 'failed'
+      throw err
+    }
+  }
+
+  async #open (): Promise<void> {
     if (this.#numberedDir) {
       const base = this.#dir
       for (let n = 2; OPEN_DIRS.has(this.#dir) && n < 1000; n++) this.#dir = `${base}-${n}`
       this.stats.dir = this.#dir
+    } else {
+      await this.#waitForRelease()
     }
     try {
       await this.#fs.mkdirp(this.#dir)
@@ -279,14 +328,29 @@ export class DiskRecordQueue implements RecordQueue {
       await this.#recover(await inspectQueue(this.#fs, this.#dir))
     } catch (err) {
       OPEN_DIRS.delete(this.#dir)
+      this.#release()
       throw new QueueOpenError(this.#dir, `cannot recover (${errorCode(err)})`, { cause: err })
     }
+    // What was pushed while opening (recovery counted only the backlog) goes after the backlog,
+    // past queue_max if need be: it was accepted already.
+    const early = this.#early
+    this.#early = []
     this.#state = 'open'
+    for (const record of early) this.#enqueue(record, RECORD_HEADER_BYTES + record.length)
     if (this.#fsync.mode === 'interval') {
       this.#syncTimer = setInterval(this.#syncNow, this.#fsync.intervalMs)
       this.#syncTimer.unref()
     }
     this.#maybeLoad()
+  }
+
+  async #waitForRelease (): Promise<void> {
+    const held = OPEN_DIRS.get(this.#dir)
+    if (held === undefined) return
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, RELEASE_WAIT_MS) })
+    await Promise.race([held, timeout])
+    clearTimeout(timer)
   }
 
   async #lock (): Promise<void> {
@@ -297,9 +361,15 @@ export class DiskRecordQueue implements RecordQueue {
     if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
       throw new QueueOpenError(this.#dir, `in use by process ${holder} (${path})`)
     }
-    const file = await this.#fs.open(path, 'w')
-    try { await file.write(Buffer.from(`${process.pid}\n`), 0) } finally { await file.close() }
-    OPEN_DIRS.add(this.#dir)
+    OPEN_DIRS.set(this.#dir, new Promise<void>((resolve) => { this.#release = resolve }))
+    try {
+      const file = await this.#fs.open(path, 'w')
+      try { await file.write(Buffer.from(`${process.pid}\n`), 0) } finally { await file.close() }
+    } catch (err) {
+      OPEN_DIRS.delete(this.#dir)
+      this.#release()
+      throw err
+    }
   }
 
   async #recover (report: QueueReport): Promise<void> {
@@ -640,6 +710,15 @@ export class DiskRecordQueue implements RecordQueue {
    * them as dropped.
    */
   async close (): Promise<number> {
+    if (this.#state === 'opening') await this.#opening!.catch(() => {})
+    if (this.#state === 'new' || this.#state === 'failed') {
+      // Never opened: what was pushed meanwhile cannot be kept.
+      const lost = this.#early.length
+      this.#early = []
+      this.#length = this.#bytes = 0
+      this.#state = 'closed'
+      return lost
+    }
     if (this.#state === 'closing' || this.#state === 'closed') return 0
     const wasOpen = this.#state === 'open'
     this.#state = 'closing'
@@ -676,6 +755,7 @@ export class DiskRecordQueue implements RecordQueue {
     if (wasOpen) {
       await this.#fs.unlink(join(this.#dir, LOCK_NAME)).catch(() => {})
       OPEN_DIRS.delete(this.#dir)
+      this.#release()
     }
     this.#state = 'closed'
     this.#updateStats()

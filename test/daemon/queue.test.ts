@@ -84,6 +84,8 @@ test('queue: kill -9 with a committed backlog, restart, receiver up: every messa
 
   const second = await startDaemon(senderConfig(port), { dir: first.dir })
   t.after(async () => { await second.stop() })
+  // The queue is recovered in the background (the daemon does not wait for it to listen).
+  await waitFor(async () => (await forwardStats(second, port)).queue.segments > 0, 'the queue recovered')
   const recovered = await forwardStats(second, port)
   assert.equal(recovered.queue.depth, COUNT, 'the restarted daemon found the whole backlog')
   assert.equal(recovered.queue.torn + recovered.queue.quarantined + recovered.queue.lost, 0)
@@ -118,6 +120,7 @@ test('queue: kill -9 in the middle of appends: the recovered queue is a gap-free
   assert.equal(verify.code, 0, `no damage, at most a torn tail:\n${verify.stdout}`)
   const second = await startDaemon(senderConfig(port), { dir: first.dir })
   t.after(async () => { await second.stop() })
+  await waitFor(async () => (await forwardStats(second, port)).queue.segments > 0, 'the queue recovered')
   const depth = (await forwardStats(second, port)).queue.depth as number
   assert.ok(depth >= 5000, `at least what was committed before the kill (${depth})`)
   const receiver = await startReceiver(port)

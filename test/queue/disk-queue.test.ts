@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { cp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { crc32c } from '../../src/queue/crc32c.js'
+import { DiskRecordQueue } from '../../src/queue/disk-queue.js'
 import { inspectQueue, isDamaged } from '../../src/queue/inspect.js'
 import { nodeQueueFs } from '../../src/queue/queue-fs.js'
 import { RECORD_HEADER_BYTES } from '../../src/queue/segment.js'
@@ -62,11 +63,27 @@ test('disk-queue: after close and reopen the backlog comes first, in order, then
   await second.close()
 })
 
-test('disk-queue: a second queue on the same directory is refused', async (t) => {
+test('disk-queue: a directory locked by another live process is refused', async (t) => {
   const dir = await tempDir(t)
-  const queue = await openQueue(dir)
-  t.after(async () => { await queue.close() })
-  await assert.rejects(openQueue(dir), { code: 'STELE_QUEUE_OPEN' })
+  await writeFile(join(dir, 'lock'), `${process.ppid}\n`)
+  await assert.rejects(openQueue(dir), (err: Error & { code?: string }) => err.code === 'STELE_QUEUE_OPEN' && err.message.includes(`in use by process ${process.ppid}`))
+  // A lock left by a process that is gone (kill -9) is taken over.
+  await writeFile(join(dir, 'lock'), '2147483646\n')
+  await (await openQueue(dir)).close()
+})
+
+test('disk-queue: a reload\'s new queue on the same directory waits for the old one; what it took meanwhile comes after the backlog', async (t) => {
+  const dir = await tempDir(t)
+  const old = await openQueue(dir)
+  for (let n = 1; n <= 20; n++) old.push(record(n))
+  const next = new DiskRecordQueue({ dir, maxBytes: 1024 * 1024, segmentBytes: 1024 })
+  const opened = next.open()
+  for (let n = 21; n <= 25; n++) assert.equal(next.push(record(n)), true, 'taken in memory while opening')
+  await old.close()
+  await opened
+  assert.equal(next.length, 25)
+  assert.deepEqual(await take(next, 25), expected(1, 25))
+  await next.close()
 })
 
 test('disk-queue: torn last record cut at every byte offset; every earlier record intact', async (t) => {
