@@ -153,7 +153,7 @@ export interface QueueSettings {
   readonly maxBytes: number
   /** queue_dir=: absolute. Default ./spool/SCHEME-HOST-PORT in the working directory. */
   readonly dir: string
-  /** true when dir is the default: a second forward to the same target then takes DIR-2, DIR-3, ... */
+  /** true when dir is the default: a second distinct forward to the same target takes DIR-2, ... (parse.ts) */
   readonly defaultDir: boolean
   /** fsync=always|batch|interval:MS. Default batch. */
   readonly fsync: { mode: 'always' | 'batch' } | { mode: 'interval', intervalMs: number }

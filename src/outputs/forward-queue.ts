@@ -22,5 +22,5 @@ export function createRecordQueue (action: Pick<ForwardAction, 'bufferBytes' | '
   const settings = action.queue
   if (settings === undefined) return new MemoryRecordQueue(action.bufferBytes)
   if (settings.type === 'memory') return new MemoryRecordQueue(settings.maxBytes)
-  return new DiskRecordQueue({ dir: settings.dir, maxBytes: settings.maxBytes, fsync: settings.fsync, log: ctx.log, numberedDir: settings.defaultDir })
+  return new DiskRecordQueue({ dir: settings.dir, maxBytes: settings.maxBytes, fsync: settings.fsync, log: ctx.log })
 }

@@ -51,9 +51,6 @@ export interface DiskQueueOptions {
   windowBytes?: number
   fs?: QueueFs
   log?: DaemonLog
-  /** The directory is a default one: when this process has it open already (a second forward to
-   *  the same target), use DIR-2, DIR-3, ... instead, in the order the forwards start. */
-  numberedDir?: boolean
   /** Retry of a failed append (disk full). Default 100 ms -> 5 s. */
   retryMinMs?: number
   retryMaxMs?: number
@@ -94,8 +91,7 @@ export class DiskRecordQueue implements RecordQueue {
   readonly maxBytes: number
   readonly persistent = true
   readonly stats: DiskQueueStats
-  #dir: string
-  readonly #numberedDir: boolean
+  readonly #dir: string
   readonly #fs: QueueFs
   readonly #log: DaemonLog | undefined
   readonly #fsync: FsyncPolicy
@@ -146,7 +142,6 @@ export class DiskRecordQueue implements RecordQueue {
 
   constructor (options: DiskQueueOptions) {
     this.#dir = options.dir
-    this.#numberedDir = options.numberedDir ?? false
     this.maxBytes = options.maxBytes
     this.#fs = options.fs ?? nodeQueueFs
     this.#log = options.log
@@ -311,13 +306,7 @@ export class DiskRecordQueue implements RecordQueue {
   }
 
   async #open (): Promise<void> {
-    if (this.#numberedDir) {
-      const base = this.#dir
-      for (let n = 2; OPEN_DIRS.has(this.#dir) && n < 1000; n++) this.#dir = `${base}-${n}`
-      this.stats.dir = this.#dir
-    } else {
-      await this.#waitForRelease()
-    }
+    await this.#waitForRelease()
     try {
       await this.#fs.mkdirp(this.#dir)
       await this.#lock()
@@ -336,7 +325,12 @@ export class DiskRecordQueue implements RecordQueue {
     const early = this.#early
     this.#early = []
     this.#state = 'open'
-    for (const record of early) this.#enqueue(record, RECORD_HEADER_BYTES + record.length)
+    for (const record of early) {
+      // #enqueue counts it again.
+      this.#length--
+      this.#bytes -= RECORD_HEADER_BYTES + record.length
+      this.#enqueue(record, RECORD_HEADER_BYTES + record.length)
+    }
     if (this.#fsync.mode === 'interval') {
       this.#syncTimer = setInterval(this.#syncNow, this.#fsync.intervalMs)
       this.#syncTimer.unref()
@@ -415,8 +409,9 @@ export class DiskRecordQueue implements RecordQueue {
     }
     this.#tailSeq = this.#written = report.nextSeq
     this.#acked = this.#readSeq = acked
-    this.#length = report.depth
-    this.#bytes = report.bytes
+    // += : records pushed while opening are counted already (they are appended after this).
+    this.#length += report.depth
+    this.#bytes += report.bytes
     this.#caughtUp = report.depth === 0
     if (this.#caughtUp) this.#readSeq = this.#tailSeq
     const newest = this.#segments[this.#segments.length - 1]

@@ -158,3 +158,10 @@ test('config: stall_timeout= on TCP forwards and max_datagram_size= on UDP forwa
   const bad = parseConfigText('*.* @127.0.0.1:514 stall_timeout=5\n*.* /var/log/x max_datagram_size=1180\n', '/etc/stele.conf')
   assert.deepEqual(bad.problems.filter((p) => p.severity === 'error').map((p) => p.line), [1, 2])
 })
+
+test('config actions: distinct forwards to one target get numbered default queue directories, in config order', () => {
+  const config = parseOk('*.*\t@tcp://h:514\nmail.*\t@tcp://h:514 format=json\nauth.*\t@tcp://h:514\n*.*\t@tcp://h:514 queue_dir=/q\n', true)
+  const dirs = config.rules.map((rule) => (rule.action as { queue?: { dir: string } }).queue?.dir)
+  const base = resolve('spool', 'tcp-h-514')
+  assert.deepEqual(dirs, [base, `${base}-2`, base, '/q'])
+})
