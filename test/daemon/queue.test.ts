@@ -15,6 +15,7 @@ import assert from 'node:assert/strict'
 import dgram from 'node:dgram'
 import net from 'node:net'
 import { once } from 'node:events'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { readLines, run, startDaemon, STELE, waitFor, type RunningDaemon } from './harness.js'
 
@@ -182,4 +183,23 @@ test('queue: overflow=block pauses the TCP input (nothing lost) and drops and co
   assert.deepEqual(await numbersAt(receiver), range(1, COUNT), 'nothing lost, in order')
   const report = `dropped 10 messages to 127.0.0.1:${port}: queue full`
   await waitFor(async () => (await readLines(join(sender.dir, 'a.log'))).some((line) => line.endsWith(report)), `"${report}" in the sender's log`)
+})
+
+test('queue: a reload that changes the forward hands its queue directory and backlog to the new forward', { timeout: 90000 }, async (t) => {
+  const port = await freePort()
+  const sender = await startDaemon(senderConfig(port))
+  t.after(async () => { await sender.close() })
+  await sendTcp(sender, lines(1, 500))
+  await waitFor(async () => (await forwardStats(sender, port)).queue.committed === 500, 'the backlog committed')
+  // Same queue_dir, another format: a new output, which must wait for the old one's directory.
+  await writeFile(join(sender.dir, 'stele.conf'), `control_socket=${join(sender.dir, 'stele.ctl')}\n${senderConfig(port, 'format=rfc3164').replaceAll('DIR', sender.dir)}`)
+  sender.signal('SIGHUP')
+  await waitFor(async () => (await readLines(join(sender.dir, 'a.log'))).some((line) => line.includes('reloaded ')), 'the reload')
+  await waitFor(async () => (await forwardStats(sender, port)).queue.depth === 500, 'the new forward to take over the backlog')
+  await sendTcp(sender, lines(1, 100, 'after'))
+  const receiver = await startReceiver(port)
+  t.after(async () => { await receiver.close() })
+  await waitFor(async () => (await numbersAt(receiver, 'after')).length === 100, 'everything at the receiver', 60000)
+  assert.deepEqual(await numbersAt(receiver), range(1, 500), 'the backlog, once, in order')
+  assert.deepEqual(await numbersAt(receiver, 'after'), range(1, 100))
 })
