@@ -81,7 +81,7 @@ local0.*   @tcp://127.0.0.1:${port} queue_dir=DIR/q queue_max=4m
 
   await rm(join(queueDir, 'filler'))
   await waitFor(async () => (await forward()).queue.diskFull === false, 'appends to resume', 30000)
-  assert.ok((await readLines(join(dir, 'a.log'))).some((line) => line.includes('appending again after the disk was full')))
+  await waitFor(async () => (await readLines(join(dir, 'a.log'))).some((line) => line.includes('appending again after the disk was full')), 'the resumption in the log')
   await send(sender, 'later', 100)
   await waitFor(async () => (await forward()).queue.depth === COUNT + 100, 'the later messages queued')
 
