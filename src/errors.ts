@@ -89,3 +89,10 @@ export class ClientConnectionError extends SteleError {
     super('STELE_CLIENT_CONNECTION', `${target}: ${reason}; reconnecting with back-off`, options)
   }
 }
+
+/** A disk queue that cannot be opened: its directory is unusable, or another process has it. */
+export class QueueOpenError extends SteleError {
+  constructor (dir: string, why: string, options?: ErrorOptions) {
+    super('STELE_QUEUE_OPEN', `queue "${dir}": ${why}; its forward keeps no queue until a reload (SIGHUP) opens it`, options)
+  }
+}

@@ -7,6 +7,7 @@ import { runRun, RUN_HELP } from './run-command.js'
 import { runSend, SEND_HELP } from './send-command.js'
 import { runStats, STATS_HELP } from './stats-command.js'
 import { runCert, CERT_HELP } from './cert-command.js'
+import { runQueue, QUEUE_HELP } from './queue-command.js'
 import { VERSION } from './version.js'
 
 const HELP = `stele ${VERSION}: a syslog system that never loses a message, and proves it
@@ -20,6 +21,7 @@ Commands:
   send      send messages to a syslog daemon, like logger(1)
   parse     read syslog messages from files or stdin and print them as json, iso, rfc5424, ...
   cert      make a small CA and server/client certificates for TLS; print fingerprints
+  queue     inspect or verify a forward's disk queue (without starting the daemon)
 
 Options:
   -h, --help       show this help (stele COMMAND --help for a command's options)
@@ -33,7 +35,8 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>, help:
   stats: { run: runStats, help: STATS_HELP },
   send: { run: runSend, help: SEND_HELP },
   parse: { run: runParse, help: PARSE_HELP },
-  cert: { run: runCert, help: CERT_HELP }
+  cert: { run: runCert, help: CERT_HELP },
+  queue: { run: runQueue, help: QUEUE_HELP }
 }
 
 async function main (argv: string[]): Promise<number> {

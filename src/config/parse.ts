@@ -146,7 +146,7 @@ class ConfigParser {
     if (this.#rules.length === 0) report('warning', 'no rules: every message received is discarded')
     const problems = this.#problems.list
     const listeners = this.#listeners.map((l) => ({ ...l, maxMessageSize: l.maxMessageSize ?? globals.maxMessageSize }))
-    return { config: { globals, listeners, rules: this.#rules, files: this.#files }, problems }
+    return { config: { globals, listeners, rules: numberQueueDirs(this.#rules), files: this.#files }, problems }
   }
 }
 
@@ -169,4 +169,28 @@ function splitSelector (text: string): { selectorText: string, rest: string } {
     if (last !== ';' && last !== ',' && next !== ';' && next !== ',') break
   }
   return { selectorText, rest: text.slice(i).trim() }
+}
+
+/**
+ * Forwards to one target with different options would share its default queue directory
+ * (./spool/SCHEME-HOST-PORT): the second distinct one gets DIR-2, the third DIR-3, in config
+ * order, so that each keeps its directory (and backlog) across restarts and reloads. Identical
+ * actions are one output, and keep one directory.
+ */
+function numberQueueDirs (rules: RuleConfig[]): RuleConfig[] {
+  const byDir = new Map<string, Map<string, string>>()
+  return rules.map((rule) => {
+    const action = rule.action
+    if (action.kind !== 'forward' || action.queue === undefined || !action.queue.defaultDir) return rule
+    const { file: _file, line: _line, ...settings } = action
+    const key = JSON.stringify(settings)
+    let dirs = byDir.get(action.queue.dir)
+    if (dirs === undefined) byDir.set(action.queue.dir, dirs = new Map())
+    let dir = dirs.get(key)
+    if (dir === undefined) {
+      dir = dirs.size === 0 ? action.queue.dir : `${action.queue.dir}-${dirs.size + 1}`
+      dirs.set(key, dir)
+    }
+    return dir === action.queue.dir ? rule : { ...rule, action: { ...action, queue: { ...action.queue, dir } } }
+  })
 }

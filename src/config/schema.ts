@@ -164,6 +164,23 @@ export interface ForwardAction extends ActionCommon {
   readonly window?: number
   /** tls forwards, and relp forwards over TLS (@relp+tls://, tls=on): how the receiver is checked and who we are. */
   readonly tls?: TlsForwardSettings
+  /** tcp and tls forwards: queue=, queue_max=, queue_dir=, fsync=, overflow= (issue 5). Absent:
+   *  the memory buffer of bufferBytes that drops the newest ('buffer-full'), as before. */
+  readonly queue?: QueueSettings
+}
+
+export interface QueueSettings {
+  readonly type: 'memory' | 'disk'
+  /** queue_max=: bytes of waiting records. Default 256 MiB (disk), or buffer= / 8 MiB (memory). */
+  readonly maxBytes: number
+  /** queue_dir=: absolute. Default ./spool/SCHEME-HOST-PORT in the working directory. */
+  readonly dir: string
+  /** true when dir is the default: a second distinct forward to the same target takes DIR-2, ... (parse.ts) */
+  readonly defaultDir: boolean
+  /** fsync=always|batch|interval:MS. Default batch. */
+  readonly fsync: { mode: 'always' | 'batch' } | { mode: 'interval', intervalMs: number }
+  /** overflow=: what a full queue does. Default drop-newest. */
+  readonly overflow: 'block' | 'drop-newest' | 'drop-oldest'
 }
 
 export interface StdoutAction extends ActionCommon {

@@ -11,7 +11,7 @@ import type { DescriptorBudget } from './descriptor-budget.js'
 export type DropReason =
   | 'pipe-full' // a named pipe's reader was slow or absent and the bounded buffer overflowed
   | 'buffer-full' // a forward's memory buffer overflowed while the destination was down
-  | 'queue-full' // (disk queue, a later issue)
+  | 'queue-full' // a forward's queue (queue=memory|disk) was full: overflow=drop-newest|drop-oldest, or UDP while overflow=block holds the inputs
   | 'disk-full' // ENOSPC, EDQUOT or EFBIG writing a file
   | 'write-error' // any other error writing (EIO, EACCES after reopen, ...)
   | 'oversize' // truncated (counted in `truncated`, the message is still delivered)
@@ -32,6 +32,8 @@ export interface OutputCounters {
   resent?: number
   /** Errors seen (each also logged). */
   errors: number
+  /** Forwards with a queue: its own counters (depth, bytes, segments, ...; DiskQueueStats). */
+  queue?: object
 }
 
 export interface InputCounters {

@@ -2,11 +2,20 @@
 // be in a message) or LF-terminated (framing=lf).
 //
 // Delivery model:
-// - Every message is encoded once into a record (its frames) and pushed onto a RecordQueue
-//   (buffer=, default 8 MiB). A disk queue can later take the queue's place (record-queue.ts).
-//   When the queue is full the NEW message is dropped ('buffer-full'): the oldest records are
-//   the ones a reader of the remote log needs to understand what followed. The count is logged
-//   once the destination takes messages again: "dropped N messages to HOST:PORT: buffer full".
+// - Every message is encoded once into a record (its frames) and pushed onto a RecordQueue:
+//   queue=disk (queue/disk-queue.ts, the default for TCP and TLS: it survives restarts and
+//   crashes) or queue=memory (buffer=, the only kind before issue 5). forward-queue.ts builds it.
+// - When the queue is full, overflow= decides. drop-newest (the default): the NEW message is
+//   dropped ('queue-full', or 'buffer-full' for the legacy buffer=): the oldest records are the
+//   ones a reader of the remote log needs to understand what followed. drop-oldest: the oldest
+//   records not being sent now make room. block: write() returns false before the queue is full
+//   (headroom for the frames already read), so the daemon pauses its stream inputs; UDP, which
+//   cannot be paused, is dropped while blocked. Drops are logged with their count once the
+//   destination takes messages again or the queue has room: "dropped N messages to HOST:PORT:
+//   queue full". A disk queue on a full disk is a full queue: new messages are dropped
+//   ('disk-full'; block pauses the inputs first) until an append succeeds again.
+// - A disk queue keeps what is left at stop() for the next start (nothing is dropped), and
+//   delivers that backlog first, in order.
 // - While connected, the head of the queue is written in batches (up to 64 KiB / 1024 records,
 //   corked into one writev), one batch at a time. A batch leaves the queue, and its messages
 //   are counted `written`, when the socket's write callback reports that Node handed the bytes
@@ -37,7 +46,8 @@ import type { SyslogMessage } from '../message/model.js'
 import { countDropped, DrainSignal, errorCode, messages, newCounters, Progress, settleWithin } from './accounting.js'
 import { Backoff } from './backoff.js'
 import { hostPort, numberOption } from './forward-options.js'
-import { MemoryRecordQueue, type RecordQueue } from './record-queue.js'
+import { createRecordQueue, type Overflow } from './forward-queue.js'
+import type { RecordQueue } from './record-queue.js'
 
 export interface TcpForwardOptions {
   /** Reconnect back-off. Default 1 s -> 60 s. */
@@ -47,7 +57,7 @@ export interface TcpForwardOptions {
   connectTimeoutMs?: number
   /** stop() waits this long for the buffer to be sent, then drops the rest. Default 5 s. */
   stopGraceMs?: number
-  /** The buffer (default: a MemoryRecordQueue of action.bufferBytes). */
+  /** The queue (default: createRecordQueue(action), as the action's queue= options say). */
   queue?: RecordQueue
   /** How connections are made (default: plain TCP). */
   connector?: StreamConnector
@@ -123,7 +133,16 @@ export class TcpForward implements Output {
   #inFlight = 0
   #inFlightSinceMs = 0
   #enqueued = 0
-  #bufferDrops = 0
+  /** Drops not yet reported in the log: queue (or buffer) full, disk full. */
+  #fullDrops = 0
+  #diskDrops = 0
+  readonly #overflow: Overflow
+  readonly #fullReason: 'queue-full' | 'buffer-full'
+  /** overflow=block: write() says "full" from this many queued bytes, and "drained" below resumeBelow. */
+  readonly #blockAtBytes: number
+  readonly #resumeBelowBytes: number
+  #blocking = false
+  #queueReady = false
   #started = false
   #stopping = false
   /** After stop()'s grace period: no more connecting. */
@@ -138,7 +157,16 @@ export class TcpForward implements Output {
     this.name = `forward ${this.#connector.scheme}://${this.target}`
     this.#ctx = ctx
     this.#encoder = new StreamRecordEncoder(action, ctx)
-    this.#queue = options.queue ?? new MemoryRecordQueue(action.bufferBytes)
+    this.#queue = options.queue ?? createRecordQueue(action, ctx)
+    this.#overflow = action.queue?.overflow ?? 'drop-newest'
+    this.#fullReason = action.queue === undefined ? 'buffer-full' : 'queue-full'
+    const headroom = Math.min(1024 * 1024, Math.floor(this.#queue.maxBytes / 2))
+    this.#blockAtBytes = this.#queue.maxBytes - headroom
+    this.#resumeBelowBytes = Math.floor(this.#blockAtBytes / 2)
+    this.#queueReady = true
+    this.#queue.onReadable?.(() => { this.#kick() })
+    this.#queue.onWritable?.(() => { this.#reportDrops(); this.#maybeDrain() })
+    this.counters.queue = this.#queue.stats
     this.#backoff = new Backoff(options.retryMinMs ?? 1000, options.retryMaxMs ?? 60_000)
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000
     this.#stopGraceMs = options.stopGraceMs ?? 5000
@@ -172,6 +200,7 @@ export class TcpForward implements Output {
         this.#optionError ??= err as Error
         throw err
       }
+      if (this.#queue.open !== undefined) this.#openQueue()
       this.#connect()
     }
     if (this.#optionError !== null) throw this.#optionError
@@ -190,18 +219,73 @@ export class TcpForward implements Output {
       this.counters.written++
       return true
     }
-    if (this.#queue.push(record)) {
-      this.#enqueued++
-      this.#kick()
-    } else {
-      countDropped(this.counters, 'buffer-full')
-      this.#bufferDrops++
+    this.#admit(record, msg)
+    const queue = this.#queue
+    if (this.#overflow === 'block' && (queue.bytes >= this.#blockAtBytes || queue.diskFull === true)) {
+      this.#blocking = true
+      this.#drain.setFull()
+      return false
     }
-    if (this.#connected && this.#queue.bytes >= this.#highWaterBytes) {
+    // A memory queue paces the inputs to the destination while connected; a disk queue absorbs.
+    if (queue.persistent !== true && this.#connected && queue.bytes >= this.#highWaterBytes) {
       this.#drain.setFull()
       return false
     }
     return true
+  }
+
+  /** Queues the record, or counts it (or older ones, with drop-oldest) as dropped. */
+  #admit (record: Buffer, msg: SyslogMessage): void {
+    const queue = this.#queue
+    if (!this.#queueReady) {
+      countDropped(this.counters, 'write-error')
+      return
+    }
+    // overflow=block pauses stream inputs; a UDP input cannot pause, so its messages are dropped.
+    if (this.#blocking && msg.source?.input.startsWith('udp') === true) {
+      this.#dropFull(1)
+      return
+    }
+    if (queue.push(record)) {
+      this.#enqueued++
+      this.#kick()
+      return
+    }
+    if (queue.diskFull === true) {
+      countDropped(this.counters, 'disk-full')
+      this.#diskDrops++
+      return
+    }
+    if (this.#overflow === 'drop-oldest') {
+      const evicted = queue.evict(this.#inFlight, record.length)
+      if (evicted > 0) {
+        this.#dropFull(evicted)
+        this.#progress.advance(evicted)
+        if (queue.push(record)) {
+          this.#enqueued++
+          this.#kick()
+          return
+        }
+      }
+    }
+    this.#dropFull(1)
+  }
+
+  #dropFull (count: number): void {
+    countDropped(this.counters, this.#fullReason, count)
+    this.#fullDrops += count
+  }
+
+  /** Fires onDrain once the queue has room again (by the rules write() used to say "full"). */
+  #maybeDrain (): void {
+    const queue = this.#queue
+    if (queue.diskFull === true) return
+    if (this.#overflow === 'block' && queue.bytes >= this.#resumeBelowBytes && this.#blocking) return
+    if (queue.persistent !== true && this.#connected && queue.bytes >= this.#highWaterBytes / 2) return
+    const wasBlocking = this.#blocking
+    this.#blocking = false
+    this.#drain.drained()
+    if (wasBlocking) this.#reportDrops()
   }
 
   onDrain (fn: () => void): void { this.#drain.add(fn) }
@@ -228,12 +312,50 @@ export class TcpForward implements Output {
   destroy (_err?: Error): void {
     this.#stopping = true
     this.#shutDown()
+    void this.#closeQueue()
+  }
+
+  /**
+   * Opens (recovers) a disk queue without holding up the daemon's start: the queue takes
+   * messages in memory meanwhile, and its backlog is sent once it is open.
+   */
+  #openQueue (): void {
+    const queue = this.#queue
+    queue.open!().then(() => { this.#kick() }, async (err: unknown) => {
+      // Without its queue the forward drops what it is given ('write-error'), counted.
+      this.#queueReady = false
+      this.counters.errors++
+      this.#ctx.log.log(3, `${this.name}: ${(err as Error).message}`)
+      const lost = await queue.close?.() ?? 0
+      countDropped(this.counters, 'write-error', lost)
+      this.#progress.advance(lost)
+      if (lost > 0) this.#ctx.log.log(4, `dropped ${messages(lost)} to ${this.target}: no queue`)
+    })
   }
 
   async #stop (): Promise<void> {
     this.#stopping = true
-    if (this.#queue.length > 0) await settleWithin(this.flush(), this.#stopGraceMs)
+    if (this.#queue.persistent === true) {
+      // What is queued stays on disk for the next start; only let the batch being sent finish
+      // (fewer duplicates next time).
+      if (this.#inFlight > 0) await settleWithin(this.#progress.until(this.#progress.done + this.#inFlight), this.#stopGraceMs)
+    } else if (this.#queue.length > 0) {
+      await settleWithin(this.flush(), this.#stopGraceMs)
+    }
     this.#shutDown()
+    await this.#closeQueue()
+  }
+
+  async #closeQueue (): Promise<void> {
+    if (this.#queue.close === undefined) return
+    const kept = this.#queue.length
+    const lost = await this.#queue.close()
+    if (lost > 0) {
+      countDropped(this.counters, 'disk-full', lost)
+      this.#diskDrops += lost
+      this.#reportDrops()
+    }
+    if (kept - lost > 0) this.#ctx.log.log(6, `${this.name}: ${messages(kept - lost)} kept in the queue for the next start`)
   }
 
   #shutDown (): void {
@@ -246,7 +368,7 @@ export class TcpForward implements Output {
     this.#socket = null
     this.#connected = false
     this.#inFlight = 0
-    const left = this.#queue.length
+    const left = this.#queue.persistent === true ? 0 : this.#queue.length
     if (left > 0) {
       this.#queue.shift(left)
       countDropped(this.counters, 'shutdown', left)
@@ -329,8 +451,9 @@ export class TcpForward implements Output {
       }
       this.#failures++
     }
-    // Down: write() now accepts everything (and drops past the buffer) instead of pushing back.
-    this.#drain.drained()
+    // Down: write() now accepts everything (and drops past the queue) instead of pacing, unless
+    // overflow=block holds the inputs because the queue is full.
+    this.#maybeDrain()
     if (this.#closing) return
     this.#reconnectTimer = setTimeout(this.#reconnect, this.#backoff.next())
   }
@@ -348,6 +471,8 @@ export class TcpForward implements Output {
     if (!this.#connected || socket === null || this.#inFlight > 0 || this.#queue.length === 0) return
     const batch = this.#batch
     const count = this.#queue.peek(batch, MAX_BATCH_BYTES, MAX_BATCH_RECORDS)
+    // A disk queue may have its next records on disk only: onReadable kicks us again.
+    if (count === 0) return
     this.#inFlight = count
     this.#inFlightSinceMs = Date.now()
     socket.cork()
@@ -365,7 +490,7 @@ export class TcpForward implements Output {
     this.#queue.shift(count)
     this.counters.written += count
     this.#progress.advance(count)
-    if (this.#queue.bytes < this.#highWaterBytes / 2) this.#drain.drained()
+    this.#maybeDrain()
     if (this.#queue.length === 0) this.#reportDrops()
     else this.#pump()
   }
@@ -388,9 +513,14 @@ export class TcpForward implements Output {
   }
 
   #reportDrops (): void {
-    if (this.#bufferDrops === 0) return
-    this.#ctx.log.log(4, `dropped ${messages(this.#bufferDrops)} to ${this.target}: buffer full`)
-    this.#bufferDrops = 0
+    if (this.#fullDrops > 0) {
+      this.#ctx.log.log(4, `dropped ${messages(this.#fullDrops)} to ${this.target}: ${this.#fullReason === 'buffer-full' ? 'buffer' : 'queue'} full`)
+      this.#fullDrops = 0
+    }
+    if (this.#diskDrops > 0) {
+      this.#ctx.log.log(4, `dropped ${messages(this.#diskDrops)} to ${this.target}: disk full under its queue`)
+      this.#diskDrops = 0
+    }
   }
 }
 

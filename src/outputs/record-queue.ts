@@ -3,10 +3,16 @@
 // from the head, and remove them only once the transport has taken them, so a record that was
 // handed to a connection that then failed is still at the head, to be sent again.
 //
-// The interface is what a disk queue (queue/disk-queue.ts, a later issue) implements to stand in
-// front of any forward without the router or the forward changing: push() is "append", shift()
-// is "acknowledge". It is synchronous on purpose; a disk queue keeps a window of head records in
-// memory and appends in batches.
+// The interface is what the disk queue (queue/disk-queue.ts) implements to stand in front of any
+// forward: push() is "append", shift() is "acknowledge" (the destination took the records:
+// written to a TCP/TLS socket, or acknowledged by a RELP server). It is synchronous on purpose;
+// the disk queue keeps a window of head records in memory and appends in batches.
+//
+// A forward that takes a RecordQueue (TCP and TLS here; RELP the same way) must, for the disk
+// queue: await open() before sending and close() when it stops (instead of dropping what is left:
+// it stays on disk for the next start); accept that peek() may return 0 while records wait on
+// disk (onReadable fires when they are in memory); and treat push() === false as "full" (see
+// diskFull for why).
 
 export interface RecordQueue {
   /** Records waiting (including any the transport is sending now). */
@@ -26,6 +32,25 @@ export interface RecordQueue {
   peek (out: Buffer[], maxBytes: number, maxRecords: number): number
   /** Removes the `count` oldest records: they were delivered or given up. */
   shift (count: number): void
+  /**
+   * overflow=drop-oldest: removes the oldest records after the first `skip` (those are being
+   * sent) until `bytes` more would fit. Returns how many were removed (0 when none could be).
+   */
+  evict (skip: number, bytes: number): number
+  /** Persistent queues: recover the backlog (before the first push) / make everything durable. */
+  open? (): Promise<void>
+  /** Resolves with the number of records that could not be kept (counted as dropped by the caller). */
+  close? (): Promise<number>
+  /** True for a queue whose records survive a restart (close() keeps them). */
+  readonly persistent?: boolean
+  /** Disk queues: appends fail (ENOSPC...); push() refuses until they succeed again. */
+  readonly diskFull?: boolean
+  /** Records that waited on disk are now in memory for peek(). */
+  onReadable? (fn: () => void): void
+  /** push() may succeed again after a diskFull refusal. */
+  onWritable? (fn: () => void): void
+  /** Counters for `stele stats` (a live object). */
+  readonly stats?: object
 }
 
 /** A RecordQueue in memory: a ring of Buffers that grows by doubling, bounded by bytes. */
@@ -84,6 +109,25 @@ export class MemoryRecordQueue implements RecordQueue {
     }
     this.#length -= n
     if (this.#length === 0) this.#head = 0
+  }
+
+  evict (skip: number, bytes: number): number {
+    // The first `skip` records (in flight) move up over the evicted ones: O(skip), not O(length).
+    let count = 0
+    let freed = 0
+    while (skip + count < this.#length && this.#bytes - freed + bytes > this.maxBytes) {
+      freed += this.#ring[(this.#head + skip + count) & this.#mask]!.length
+      count++
+    }
+    if (count === 0) return 0
+    for (let i = skip - 1; i >= 0; i--) {
+      this.#ring[(this.#head + i + count) & this.#mask] = this.#ring[(this.#head + i) & this.#mask]
+    }
+    for (let i = 0; i < count; i++) this.#ring[(this.#head + i) & this.#mask] = undefined
+    this.#head = (this.#head + count) & this.#mask
+    this.#length -= count
+    this.#bytes -= freed
+    return count
   }
 
   #grow (): void {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import type { ActionConfig } from '../../src/config/schema.js'
 import { CONF, parseOk, problemsOf } from './helpers.js'
 import { parseConfigText } from '../../src/config/load.js'
+import { resolve } from 'node:path'
 
 function action (text: string): ActionConfig {
   const config = parseOk(`*.*\t${text}\n`, true)
@@ -68,7 +69,9 @@ test('config actions: TCP forwards, octet framing by default, lf on request', ()
   const tcp = action('@tcp://loghost:6514')
   assert.deepEqual(tcp, {
     ...common('@tcp://loghost:6514'), kind: 'forward', transport: 'tcp', host: 'loghost', port: 6514, framing: 'octet',
-    format: 'rfc5424', newline: 'keep', bufferBytes: 8 * 1024 * 1024
+    format: 'rfc5424', newline: 'keep', bufferBytes: 8 * 1024 * 1024,
+    // Issue 5: a disk queue by default, per destination under ./spool.
+    queue: { type: 'disk', maxBytes: 256 * 1024 * 1024, dir: resolve('spool', 'tcp-loghost-6514'), defaultDir: true, fsync: { mode: 'batch' }, overflow: 'drop-newest' }
   })
   const rsyslogStyle = action('@@[2001:db8::5]:10514 framing=lf buffer=16m format=rfc3164')
   assert.equal(rsyslogStyle.kind, 'forward')
@@ -76,6 +79,28 @@ test('config actions: TCP forwards, octet framing by default, lf on request', ()
   assert.deepEqual([rsyslogStyle.transport, rsyslogStyle.host, rsyslogStyle.port, rsyslogStyle.framing, rsyslogStyle.newline, rsyslogStyle.bufferBytes, rsyslogStyle.format],
     ['tcp', '2001:db8::5', 10514, 'lf', 'escape', 16 * 1024 * 1024, 'rfc3164'])
   assert.equal((action('@@loghost') as { port: number }).port, 514)
+  // buffer= alone keeps the memory buffer it always was.
+  assert.equal((rsyslogStyle as { queue?: unknown }).queue, undefined)
+})
+
+test('config actions: queue options of TCP and TLS forwards', () => {
+  const queue = (text: string): unknown => (action(text) as { queue?: unknown }).queue
+  assert.deepEqual(queue('@tcp://h:514 queue=memory queue_max=1m overflow=block'),
+    { type: 'memory', maxBytes: 1024 * 1024, dir: resolve('spool', 'tcp-h-514'), defaultDir: true, fsync: { mode: 'batch' }, overflow: 'block' })
+  assert.deepEqual(queue('@tls://[::1]:6514 verify=none queue_dir=/var/spool/q fsync=interval:250 overflow=drop-oldest'),
+    { type: 'disk', maxBytes: 256 * 1024 * 1024, dir: '/var/spool/q', defaultDir: false, fsync: { mode: 'interval', intervalMs: 250 }, overflow: 'drop-oldest' })
+  assert.deepEqual((queue('@tcp://h queue=memory buffer=64k') as { maxBytes: number }).maxBytes, 65536)
+  assert.deepEqual((queue('@tcp://h fsync=always') as { fsync: unknown }).fsync, { mode: 'always' })
+})
+
+test('config actions: bad queue options are errors that say why', () => {
+  const errors = (text: string): string[] => problemsOf(`*.*\t${text}\n`)
+  assert.match(errors('@tcp://h queue=ram').join('\n'), /queue "ram"/)
+  assert.match(errors('@tcp://h fsync=sometimes').join('\n'), /fsync "sometimes" is not always, batch or interval:MS/)
+  assert.match(errors('@tcp://h overflow=explode').join('\n'), /overflow "explode"/)
+  assert.match(errors('@tcp://h queue=memory queue_dir=/x').join('\n'), /queue_dir= applies to queue=disk/)
+  assert.match(errors('@tcp://h queue=disk buffer=1m').join('\n'), /with queue=disk use queue_max=/)
+  assert.match(errors('@loghost queue=disk').join('\n'), /option "queue" does not apply to UDP forward actions/)
 })
 
 test('config actions: * and user lists are kept as users actions, with a warning', () => {
@@ -132,4 +157,11 @@ test('config: stall_timeout= on TCP forwards and max_datagram_size= on UDP forwa
   assert.deepEqual(ok.problems.filter((p) => p.severity === 'error'), [])
   const bad = parseConfigText('*.* @127.0.0.1:514 stall_timeout=5\n*.* /var/log/x max_datagram_size=1180\n', '/etc/stele.conf')
   assert.deepEqual(bad.problems.filter((p) => p.severity === 'error').map((p) => p.line), [1, 2])
+})
+
+test('config actions: distinct forwards to one target get numbered default queue directories, in config order', () => {
+  const config = parseOk('*.*\t@tcp://h:514\nmail.*\t@tcp://h:514 format=json\nauth.*\t@tcp://h:514\n*.*\t@tcp://h:514 queue_dir=/q\n', true)
+  const dirs = config.rules.map((rule) => (rule.action as { queue?: { dir: string } }).queue?.dir)
+  const base = resolve('spool', 'tcp-h-514')
+  assert.deepEqual(dirs, [base, `${base}-2`, base, '/q'])
 })

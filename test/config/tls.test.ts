@@ -57,10 +57,10 @@ test('config tls: missing, misplaced and bad TLS options are errors at their lin
     '3: error: listen "tls://0.0.0.0:6514": allow= names need verified client certificates: give ca=FILE (and not verify=none), or allow fingerprints only',
     '4: error: option "cert" does not apply to tcp listeners (only tls, relp)',
     '5: error: handshake_timeout=0: a client that never finishes its handshake would hold its connection forever; give a time such as 10s',
-    '6: error: option "framing" does not apply to TLS forward actions (it takes format, newline, buffer, stall_timeout, ca, cert, key, name, fingerprint, verify)',
+    '6: error: option "framing" does not apply to TLS forward actions (it takes format, newline, buffer, stall_timeout, ca, cert, key, name, fingerprint, verify, queue, queue_max, queue_dir, fsync, overflow)',
     '7: error: forward "@tls://h": cert= and key= go together (the client certificate and its private key)',
     '8: error: forward "@tls://h": fingerprint "sha256:00": a sha256 fingerprint has 32 bytes, this has 1',
-    '9: error: option "ca" does not apply to TCP forward actions (it takes format, newline, buffer, framing, stall_timeout)',
+    '9: error: option "ca" does not apply to TCP forward actions (it takes format, newline, buffer, framing, stall_timeout, queue, queue_max, queue_dir, fsync, overflow)',
     '10: warning: forward "@tls://h": verify=none turns off the name= and fingerprint= checks too'
   ])
 })
