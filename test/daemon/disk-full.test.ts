@@ -11,7 +11,7 @@ import { once } from 'node:events'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readLines, startDaemon, waitFor } from './harness.js'
+import { readLines, settledStats, startDaemon, waitFor } from './harness.js'
 
 function mountTmpfs (dir: string): string | undefined {
   try {
@@ -49,9 +49,11 @@ listen tcp://127.0.0.1:0
   }
   const FIRST = 3000 // ~450 KB: more than the 128 KiB left
   await send(1, FIRST)
-  const smallOutput = async (): Promise<any> => (await daemon.stats()).outputs.find((o: { name: string }) => o.name.includes('small'))
-  await waitFor(async () => { const s = await smallOutput(); return s.written + (s.dropped['disk-full'] ?? 0) >= FIRST }, 'every message written or counted on the full disk')
-  const full = await smallOutput()
+  // The full output also receives stele's own messages (the start, and the disk-full report,
+  // which is routed a turn after the failed write), so counting up to FIRST is not enough:
+  // wait until everything it received is written or dropped.
+  const smallOf = (stats: any): any => stats.outputs.find((o: { name: string }) => o.name.includes('small'))
+  const full = smallOf(await settledStats(daemon, (stats) => smallOf(stats).received >= FIRST))
   assert.ok(full.dropped['disk-full'] > 0, 'messages were dropped for a full disk')
   assert.equal(full.written + full.dropped['disk-full'], full.received)
   assert.equal(daemon.child.exitCode, null, 'the daemon is still running')

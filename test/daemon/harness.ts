@@ -94,6 +94,23 @@ export async function waitFor (check: () => Promise<boolean> | boolean, what: st
   }
 }
 
+/**
+ * The daemon's stats once every output has settled what it received (written + dropped ===
+ * received, the state outputs/accounting.ts promises after flush()) and `ready(stats)` holds.
+ * Reading counters any earlier races the daemon: a message it logged about itself is routed
+ * to every output a turn later, and may be received but not yet written or dropped.
+ */
+export async function settledStats (daemon: RunningDaemon, ready: (stats: any) => boolean = () => true): Promise<any> {
+  let stats: any
+  const settled = (output: { received: number, written: number, dropped: Record<string, number> }): boolean =>
+    output.written + Object.values(output.dropped).reduce((sum, count) => sum + count, 0) === output.received
+  await waitFor(async () => {
+    stats = await daemon.stats()
+    return stats.outputs.every(settled) && ready(stats)
+  }, () => `every output settled: ${JSON.stringify(stats?.outputs)}`)
+  return stats
+}
+
 /** Lines of a file, [] when it does not exist yet. */
 export async function readLines (path: string): Promise<string[]> {
   try {

@@ -24,7 +24,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import tls from 'node:tls'
-import { readLines, run, startDaemon, STELE, waitFor } from './harness.js'
+import { readLines, run, settledStats, startDaemon, STELE, waitFor } from './harness.js'
 import { requireOpenssl, selfSigned, TestCa } from '../interop/certs.js'
 
 const QUIET = 'mark_interval=0\nrepeat_suppression=off\n'
@@ -55,9 +55,12 @@ test('tls: stele send -> A -> B over TLS with client certificates: 8192- and 600
   const records = await arrived()
   assert.deepEqual(records.map((r) => r.msg), bodies, 'whole, in order')
   for (const r of records) assert.equal(r.source.identity, 'a.example', 'B knows A by its client certificate')
+  // B having them says nothing of A's file output, which writes on its own schedule: wait
+  // until A has settled everything it received.
+  const aStats = await settledStats(a)
   const aFile = await readFile(join(a.dir, 'sender.example.log'), 'utf8')
   assert.equal(aFile.split('\n').filter((l) => l.includes(' big')).length, 3, 'A filed them under the sender\'s identity')
-  const forward = (await a.stats()).outputs.find((o: { name: string }) => o.name.startsWith('forward tls://'))
+  const forward = aStats.outputs.find((o: { name: string }) => o.name.startsWith('forward tls://'))
   assert.equal(forward.written, forward.received)
   assert.equal(forward.errors, 0)
 })
