@@ -14,11 +14,14 @@ const MAX_INTERNED_BYTES = 32
 
 const table = new Array<string>(SLOTS).fill('')
 
+/** Makes the string of bytes start..end (all ASCII) when the table has none. Default latin1. */
+export type MakeText = (buf: Buffer, start: number, end: number) => string
+
 /** Bytes start..end of `buf`, all ASCII, as a string. */
-export function internAscii (buf: Buffer, start: number, end: number): string {
+export function internAscii (buf: Buffer, start: number, end: number, make: MakeText = latin1): string {
   const length = end - start
   if (length <= 8) return shortText(buf, start, length)
-  if (length > MAX_INTERNED_BYTES) return latin1(buf, start, end)
+  if (length > MAX_INTERNED_BYTES) return make(buf, start, end)
   const slot = (length * 31 + buf[start]! * 7 + buf[end - 1]! * 13 + buf[start + (length >> 1)]! * 3) & (SLOTS - 1)
   const cached = table[slot]!
   if (cached.length === length) {
@@ -26,7 +29,7 @@ export function internAscii (buf: Buffer, start: number, end: number): string {
     while (i < length && cached.charCodeAt(i) === buf[start + i]) i++
     if (i === length) return cached
   }
-  const text = latin1(buf, start, end)
+  const text = make(buf, start, end)
   table[slot] = text
   return text
 }

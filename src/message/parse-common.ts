@@ -1,5 +1,6 @@
 // Helpers shared by the RFC 5424 and RFC 3164 parsers.
 
+import { headerSlice } from './field-text.js'
 import { EMPTY_PROBLEMS, type ParseProblem, type ProblemCode, type SyslogMessage } from './model.js'
 
 /** The largest length <= max that does not end inside a UTF-8 sequence. */
@@ -26,5 +27,5 @@ export function finishBody (msg: SyslogMessage, buf: Buffer, pos: number, end: n
     pos += 3
   }
   if (end < pos) end = pos
-  msg.setBodyRange(buf, pos, end)
+  msg.setBodyRange(buf, pos, end, headerSlice(buf, pos, end))
 }

@@ -10,6 +10,7 @@ import { SyslogMessage } from './model.js'
 import { addProblem, finishBody, utf8Boundary } from './parse-common.js'
 import { MAX_PRI } from './priority.js'
 import { timeZone, TimeZone } from './time-zone.js'
+import { beginHeader, endHeader } from './field-text.js'
 import { parse5424 } from './parse-5424.js'
 import { parse3164 } from './parse-3164.js'
 
@@ -73,6 +74,7 @@ function parseWith (input: Buffer, ctx: ParseContext, maxMessageBytes: number): 
   let buf = input
   if (maxMessageBytes > 0 && buf.length > maxMessageBytes) buf = input.subarray(0, utf8Boundary(input, maxMessageBytes))
   msg.raw = buf
+  beginHeader(buf)
   try {
     if (buf !== input) addProblem(msg, 'truncated', buf.length, `message of ${input.length} bytes cut to ${buf.length} (maxMessageBytes ${maxMessageBytes})`)
     parseFrom(msg, buf, ctx)
@@ -82,6 +84,8 @@ function parseWith (input: Buffer, ctx: ParseContext, maxMessageBytes: number): 
     msg.format = 'rfc3164'
     msg.setBody(buf)
     addProblem(msg, 'bad-field', 0, `parser error: ${(err as Error).message}`)
+  } finally {
+    endHeader()
   }
   return msg
 }
