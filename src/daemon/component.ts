@@ -18,6 +18,7 @@ export type DropReason =
   | 'rate-limit'
   | 'refused' // a peer refused by policy
   | 'shutdown' // still buffered when the daemon had to stop
+  | 'rcvbuf-overflow' // a UDP listener's receive buffer was full; the kernel dropped the datagram (read from /proc/net/udp)
 
 export interface OutputCounters {
   /** Messages handed to write(). */

@@ -1,7 +1,8 @@
 // RFC 5426: one syslog message per UDP datagram. UDP cannot be paused, so what the outputs
 // cannot take is counted by them; the socket gets a large receive buffer (rcvbuf=) so bursts
-// wait in the kernel rather than being dropped there. Datagrams longer than max_message_size
-// are truncated and counted.
+// wait in the kernel rather than being dropped there, and what the kernel still drops when it
+// is full is read from the kernel and counted (udp-kernel-drops.ts). Datagrams longer than
+// max_message_size are truncated and counted.
 
 import dgram from 'node:dgram'
 import { isIPv6 } from 'node:net'
@@ -9,6 +10,7 @@ import type { ListenerConfig } from '../config/schema.js'
 import type { DaemonLog, Input, InputCounters, InputDeps } from '../daemon/component.js'
 import { ListenError } from '../errors.js'
 import { newInputCounters, Receiver } from './receive.js'
+import { KernelDropWatch } from './udp-kernel-drops.js'
 
 export class UdpInput implements Input {
   readonly name: string
@@ -17,6 +19,7 @@ export class UdpInput implements Input {
   readonly #log: DaemonLog
   readonly #receiver: Receiver
   #socket: dgram.Socket | undefined
+  #kernelDrops: KernelDropWatch | undefined
   #address = ''
 
   constructor (config: ListenerConfig, deps: InputDeps) {
@@ -52,6 +55,16 @@ export class UdpInput implements Input {
     })
     const bound = socket.address()
     this.#address = isIPv6(bound.address) ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`
+    this.#kernelDrops = new KernelDropWatch({
+      family: isIPv6(config.host) ? 'udp6' : 'udp4',
+      port: bound.port,
+      onDrops: (count) => {
+        const dropped = this.counters.dropped
+        dropped['rcvbuf-overflow'] = (dropped['rcvbuf-overflow'] ?? 0) + count
+        this.#log.log(4, `${this.name}: dropped ${count} message${count === 1 ? '' : 's'}: receive buffer full (the kernel dropped them; raise rcvbuf= or net.core.rmem_max)`)
+      }
+    })
+    this.#kernelDrops.start()
     const granted = socket.getRecvBufferSize()
     if (granted < config.rcvbufBytes) {
       this.#log.log(4, `${this.name}: receive buffer is ${granted} bytes, less than rcvbuf=${config.rcvbufBytes} asked (raise net.core.rmem_max)`)
@@ -71,6 +84,8 @@ export class UdpInput implements Input {
     const socket = this.#socket
     if (socket === undefined) return
     this.#socket = undefined
+    // A last reading before the socket (and its line in /proc) goes away.
+    await this.#kernelDrops?.stop()
     await new Promise<void>((resolve) => socket.close(() => resolve()))
   }
 
