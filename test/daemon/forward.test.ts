@@ -9,16 +9,8 @@ import net from 'node:net'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { readLines, startDaemon, waitFor } from './harness.js'
+import { freePort } from '../interop/free-port.js'
 
-async function freePort (): Promise<number> {
-  const server = net.createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const port = (server.address() as net.AddressInfo).port
-  server.close()
-  await once(server, 'close')
-  return port
-}
 
 test('forward: destination down, buffer overflows, destination up: buffered messages arrive and the exact drop count is reported', { timeout: 90000 }, async (t) => {
   const port = await freePort()

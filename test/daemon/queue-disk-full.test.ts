@@ -15,6 +15,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readLines, startDaemon, waitFor, type RunningDaemon } from './harness.js'
+import { freePort } from '../interop/free-port.js'
 
 const QUIET = 'repeat_suppression=off\nmark_interval=0\n'
 
@@ -27,15 +28,6 @@ function mountTmpfs (dir: string): string | undefined {
   }
 }
 
-async function freePort (): Promise<number> {
-  const server = net.createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const port = (server.address() as net.AddressInfo).port
-  server.close()
-  await once(server, 'close')
-  return port
-}
 
 async function send (daemon: RunningDaemon, tag: string, count: number): Promise<void> {
   const socket = net.connect(daemon.port('tcp://127.0.0.1:0'), '127.0.0.1')

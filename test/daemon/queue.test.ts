@@ -18,18 +18,10 @@ import { once } from 'node:events'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { readLines, run, startDaemon, STELE, waitFor, type RunningDaemon } from './harness.js'
+import { freePort } from '../interop/free-port.js'
 
 const QUIET = 'repeat_suppression=off\nmark_interval=0\n'
 
-async function freePort (): Promise<number> {
-  const server = net.createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const port = (server.address() as net.AddressInfo).port
-  server.close()
-  await once(server, 'close')
-  return port
-}
 
 function senderConfig (port: number, options = ''): string {
   return `${QUIET}listen tcp://127.0.0.1:0

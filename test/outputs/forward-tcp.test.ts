@@ -5,6 +5,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { FrameDecoder } from '../../src/framing/frame-decoder.js'
 import { TcpForward, StreamRecordEncoder } from '../../src/outputs/forward-tcp.js'
 import { assertBalanced, feed, forwardAction, message, messageNumbers, range, testContext, waitFor } from './helpers.js'
+import { freePort } from '../interop/free-port.js'
 
 const FAST = { retryMinMs: 20, retryMaxMs: 50 }
 
@@ -47,15 +48,6 @@ async function receiver (t: TestContext, framing: 'octet' | 'lf' = 'octet'): Pro
 }
 
 /** A port that nothing listens on (bound, read back, closed). */
-async function freePort (): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  server.close()
-  await once(server, 'close')
-  return port
-}
 
 test('forward-tcp: messages arrive octet-counted (RFC 6587), rfc5424, in order', async (t) => {
   const { receiver: r, port } = await receiver(t)
