@@ -132,7 +132,8 @@ export function netbsdSignedLog (o: SignedLogOptions): SignedLog {
     queue.push({ number: i + 1, hash })
     if (queue.length % division === 0) sendBlock()
   })
-  if (queue.length > 0 && lines[lines.length - 1] === o.messages[o.messages.length - 1]) sendBlock()
+  // Shutdown (sign_global_free): a last block with whatever is still queued.
+  if (queue.length > 0) sendBlock()
   return { lines, hashes }
 }
 
