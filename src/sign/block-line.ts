@@ -56,6 +56,11 @@ interface ParsedCommon {
   readonly signature: string
   /** the signed octets: the line without ` SIGN="..."` (RFC 5848 §4.2.9, NetBSD sign_string_sign) */
   readonly signedText: Buffer
+  /**
+   * The line with SIGN emptied (` SIGN=""` kept), a reading of the drafts that some early
+   * signers may have used; verifiers try it only when signedText fails. It binds the same fields.
+   */
+  readonly emptiedSignText: () => Buffer
 }
 
 export type BlockLine =
@@ -85,7 +90,12 @@ export function parseBlockLine (line: string): BlockLine {
   }
   const sign = element.params.find((p) => p.name === 'SIGN')
   if (sign === undefined || !BASE64.test(sign.value)) return malformed('missing or non-base64 SIGN')
-  const common = { header, signature: sign.value, signedText: signedText(line, sign.start, sign.end) }
+  const common = {
+    header,
+    signature: sign.value,
+    signedText: signedText(line, sign.start, sign.end),
+    emptiedSignText: () => Buffer.from(`${line.slice(0, sign.start)} SIGN=""${line.slice(sign.end)}`, 'latin1')
+  }
   const fields = element.id === 'ssign' ? signatureFields(element.params) : certificateFields(element.params)
   if ('why' in fields) return malformed(fields.why)
   return element.id === 'ssign'

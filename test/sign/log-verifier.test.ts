@@ -184,3 +184,19 @@ test('verify: garbage never throws and is counted as unsigned', () => {
   assert.equal(exitCodeOf(all), EXIT_UNSIGNED)
   assert.equal(exitCodeOf(verify([])), EXIT_OK)
 })
+
+test('verify: a block signed with SIGN="" kept in the text is accepted, and still bound to its fields', async () => {
+  const { signBlockText, parseBlockLine } = await import('../../src/sign/index.js')
+  const identity = dsaIdentity('C')
+  const lines = honest()
+  const resign = (line: string): string => {
+    const p = parseBlockLine(line)
+    assert.ok(p.ok)
+    return line.replace(/ SIGN="\S+"\]$/, ` SIGN="${signBlockText(p.emptiedSignText(), identity.privateKey)}"]`)
+  }
+  const variant = lines.map((l) => isBlock(l) ? resign(l) : l)
+  assert.equal(verify(variant).counts.signed, 20)
+  const last = variant.length - 1
+  variant[last] = variant[last].replace('GBC="2"', 'GBC="9"')
+  assert.equal(verify(variant).counts.invalidBlocks, 1)
+})

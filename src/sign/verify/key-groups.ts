@@ -32,8 +32,25 @@ export interface CertificateBlock {
   readonly group: GroupId
   readonly fields: CertificateBlockFields
   readonly signedText: Buffer
+  readonly emptiedSignText: () => Buffer
   readonly signature: string
   readonly line: string
+}
+
+/** What a block needs for its signature check. */
+export interface SignedBlock {
+  readonly signedText: Buffer
+  readonly emptiedSignText: () => Buffer
+  readonly signature: string
+}
+
+/**
+ * NetBSD's signed text first (SIGN removed); then the same line with SIGN="" kept, which
+ * a signer reading the draft differently could have signed. Both bind every field.
+ */
+export function verifyBlock (block: SignedBlock, key: KeyObject, digests: readonly string[]): boolean {
+  return verifyBlockText(block.signedText, block.signature, key, digests) ||
+    verifyBlockText(block.emptiedSignText(), block.signature, key, digests)
 }
 
 export interface TrustedGroup {
@@ -92,7 +109,7 @@ export function trustGroups (blocks: readonly CertificateBlock[], hash: (ver: st
   const trusted = new Map<string, TrustedGroup>()
   for (const [key, g] of keys) {
     const digests = digestsFor(hash(g.id.ver))
-    const bad = g.blocks.filter((cb) => !verifyBlockText(cb.signedText, cb.signature, g.key, digests))
+    const bad = g.blocks.filter((cb) => !verifyBlock(cb, g.key, digests))
     ev.verbose(`CB signatures of SG (${key}): ${g.blocks.length - bad.length} valid, ${bad.length} invalid`)
     if (bad.length > 0) {
       ev.invalid(`invalid signature in CB. will not trust SG ${key}`)

@@ -17,10 +17,9 @@
 //   - the lost counter restarts for every group (verify.pl carries it across groups).
 
 import { parseBlockLine } from '../block-line.js'
-import { verifyBlockText } from '../dsa-signature.js'
 import { hashMessage } from '../hash.js'
 import { parseVer, VER_SHA1, VER_SHA256, type HashName } from '../ver.js'
-import { digestsFor, groupKey, trustGroups, type CertificateBlock, type GroupId } from './key-groups.js'
+import { digestsFor, groupKey, trustGroups, verifyBlock, type CertificateBlock, type GroupId } from './key-groups.js'
 
 export interface VerifyOptions {
   /** hash versions to accept: ['sha1'] by default, as NetBSD's verifier */
@@ -72,6 +71,7 @@ interface SignatureBlock {
   readonly cnt: number
   readonly hashes: readonly string[]
   readonly signedText: Buffer
+  readonly emptiedSignText: () => Buffer
   readonly signature: string
   readonly line: string
 }
@@ -83,6 +83,7 @@ export class LogVerifier {
   readonly #hashes: readonly HashName[]
   readonly #status: (line: string) => void
   readonly #verbose: (line: string) => void
+  readonly #isVerbose: boolean
   readonly #messages: Buffer[] = []
   /** hash -> indexes into #messages, in input order, one Map per selected hash */
   readonly #byHash = new Map<HashName, Map<string, number[]>>()
@@ -96,6 +97,7 @@ export class LogVerifier {
     this.#hashes = options.hashes !== undefined && options.hashes.length > 0 ? [...new Set(options.hashes)] : ['sha1']
     this.#status = options.status ?? (() => {})
     this.#verbose = options.verbose ?? (() => {})
+    this.#isVerbose = options.verbose !== undefined
     for (const h of this.#hashes) this.#byHash.set(h, new Map())
   }
 
@@ -111,11 +113,11 @@ export class LogVerifier {
       if (parsed.kind === 'certificate') {
         this.#counts.certificateBlocks++
         this.#verbose(`--Found ssign-cert (${groupKey(group)}, ${parsed.fields.tpbl}, ${parsed.fields.index}, ${parsed.fields.flen})`)
-        this.#cbs.push({ group, fields: parsed.fields, signedText: parsed.signedText, signature: parsed.signature, line: text })
+        this.#cbs.push({ group, fields: parsed.fields, signedText: parsed.signedText, emptiedSignText: parsed.emptiedSignText, signature: parsed.signature, line: text })
       } else {
         this.#counts.signatureBlocks++
         this.#verbose(`--Found ssign (${groupKey(group)}, GBC ${parsed.fields.gbc}, FMN ${parsed.fields.fmn}, CNT ${parsed.fields.cnt})`)
-        this.#sbs.push({ group, fmn: parsed.fields.fmn, cnt: parsed.fields.cnt, hashes: parsed.fields.hashes, signedText: parsed.signedText, signature: parsed.signature, line: text })
+        this.#sbs.push({ group, fmn: parsed.fields.fmn, cnt: parsed.fields.cnt, hashes: parsed.fields.hashes, signedText: parsed.signedText, emptiedSignText: parsed.emptiedSignText, signature: parsed.signature, line: text })
       }
       return
     }
@@ -135,12 +137,12 @@ export class LogVerifier {
     const shown: string[] = []
     for (const [name, map] of this.#byHash) {
       const hash = hashMessage(bytes, name === 'sha1' ? VER_SHA1 : VER_SHA256)
-      shown.push(hash)
+      if (this.#isVerbose) shown.push(hash)
       const list = map.get(hash)
       if (list === undefined) map.set(hash, [index])
       else list.push(index)
     }
-    this.#verbose(`--Found msg, hash '${shown.join("'/'")}', line '${bytes.toString('latin1')}'`)
+    if (this.#isVerbose) this.#verbose(`--Found msg, hash '${shown.join("'/'")}', line '${bytes.toString('latin1')}'`)
   }
 
   finish (): VerifyResult {
@@ -171,7 +173,7 @@ export class LogVerifier {
           : `Warning: ignoring SB with VER ${sb.group.ver} (${info.hash} not selected; see --sha1/--sha256)`)
         continue
       }
-      if (!verifyBlockText(sb.signedText, sb.signature, group.key, digestsFor(info.hash))) {
+      if (!verifyBlock(sb, group.key, digestsFor(info.hash))) {
         this.#counts.invalidBlocks++
         this.#status('Warning: invalid signature. ignoring this SB.')
         this.#verbose(`invalid SB: ${sb.line}`)
