@@ -41,7 +41,7 @@ export interface ActionContext {
 }
 
 type Kind = ActionConfig['kind']
-const COMMON_KEYS = ['format', 'newline']
+const COMMON_KEYS = ['format', 'newline', 'sign']
 const QUEUE_KEYS = ['queue', 'queue_max', 'queue_dir', 'fsync', 'overflow']
 export const DEFAULT_DISK_QUEUE_BYTES = 256 * 1024 ** 2
 const MAX_FSYNC_INTERVAL_MS = 3_600_000
