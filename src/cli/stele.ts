@@ -8,6 +8,7 @@ import { runSend, SEND_HELP } from './send-command.js'
 import { runStats, STATS_HELP } from './stats-command.js'
 import { runCert, CERT_HELP } from './cert-command.js'
 import { runQueue, QUEUE_HELP } from './queue-command.js'
+import { runVerify, VERIFY_HELP } from './verify-command.js'
 import { VERSION } from './version.js'
 
 const HELP = `stele ${VERSION}: a syslog system that never loses a message, and proves it
@@ -22,6 +23,7 @@ Commands:
   parse     read syslog messages from files or stdin and print them as json, iso, rfc5424, ...
   cert      make a small CA and server/client certificates for TLS; print fingerprints
   queue     inspect or verify a forward's disk queue (without starting the daemon)
+  verify    check RFC 5848 syslog-sign signatures in a log (NetBSD verify.pl compatible)
 
 Options:
   -h, --help       show this help (stele COMMAND --help for a command's options)
@@ -36,7 +38,8 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>, help:
   send: { run: runSend, help: SEND_HELP },
   parse: { run: runParse, help: PARSE_HELP },
   cert: { run: runCert, help: CERT_HELP },
-  queue: { run: runQueue, help: QUEUE_HELP }
+  queue: { run: runQueue, help: QUEUE_HELP },
+  verify: { run: runVerify, help: VERIFY_HELP }
 }
 
 async function main (argv: string[]): Promise<number> {
