@@ -8,9 +8,10 @@
 // the window then holds at most maxHashes, and each hash is in exactly `redundancy` blocks.
 //
 // Blocks may also be taken early (a quiet period: the flush timer; shutdown) or late (signing
-// cannot keep up: the signer waits for more hashes per block). When the window is full the
-// oldest hashes that have been sent at least once leave it early: coverage is kept, redundancy
-// is given up for those, and they are counted in `degraded`. No hash leaves unsent.
+// cannot keep up: the signer waits for more hashes per block, and take(late) empties the
+// window). Then hashes that have been sent at least once leave the window early: coverage is
+// kept, redundancy is given up for those, and they are counted in `degraded`. No hash leaves
+// unsent.
 
 export interface HashBlock {
   /** FMN: the message number of the first hash. */
@@ -55,8 +56,12 @@ export class HashWindow {
     return number
   }
 
-  /** The content of the next Signature Block: the whole window; null when it is empty. */
-  take (): HashBlock | null {
+  /**
+   * The content of the next Signature Block: the whole window; null when it is empty. `late`
+   * (the signer is behind): every hash now sent leaves the window, so the next block can carry
+   * a full window of new ones; the redundancy given up is counted in `degraded`.
+   */
+  take (late = false): HashBlock | null {
     const hashes = this.#hashes
     if (hashes.length === 0) return null
     const block: HashBlock = { firstNumber: this.#firstNumber, hashes: hashes.slice() }
@@ -66,7 +71,7 @@ export class HashWindow {
     let drop = 0
     while (drop < sent.length && sent[drop]! >= this.redundancy) drop++
     // Keep room for a division of new hashes, so that the next block is not forced early.
-    const room = this.maxHashes - this.division
+    const room = late ? 0 : this.maxHashes - this.division
     while (hashes.length - drop > room && drop < sent.length) {
       this.degraded++
       drop++

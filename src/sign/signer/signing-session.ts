@@ -17,13 +17,14 @@
 // The global block counter (GBC) counts every block of the session, fragments included.
 //
 // Signing is off the event loop: each block is signed on the libuv thread pool
-// (signBlockTextAsync) and written when its signature is ready, in the order the blocks were
-// made. While MAX_IN_FLIGHT signatures are pending, a due block waits for more hashes (one
-// block then covers more messages: under load fewer, fuller blocks), and a block that cannot
-// wait (the window is full) is signed on the event loop, which slows intake instead of letting
-// pending work grow without bound.
+// (signBlockTextAsync, POOL_SIGNATURES at a time) and written when its signature is ready, in
+// the order the blocks were made. A DSA signature costs 0.1-0.5 ms, and a block holds at most
+// 99 hashes (CNT has two digits), so under a heavy load signing falls behind: once
+// BEHIND_WAITING blocks wait, a due block waits for a full window, and that block then takes
+// every hash (hash-window.ts take(late)): fewer, fuller blocks, with the redundancy given up
+// counted and logged once. A block that cannot wait when MAX_WAITING are waiting is signed on
+// the event loop, which slows intake instead of letting pending work grow without bound.
 
-import type { KeyObject } from 'node:crypto'
 import { SyslogMessage } from '../../message/model.js'
 import type { TimeZone } from '../../message/time-zone.js'
 import type { DaemonLog, Output } from '../../daemon/component.js'
@@ -40,10 +41,12 @@ import { loadSigningKey, type SigningKey } from './signing-key.js'
 
 /** RFC 5848 §4.2.8 / NetBSD: a block message stays within 2048 octets. */
 export const MAX_BLOCK_OCTETS = 2048
-/** Signatures pending on the thread pool before blocks wait for more hashes. */
-export const COALESCE_IN_FLIGHT = 2
-/** ... and before a block that cannot wait is signed on the event loop. */
-export const MAX_IN_FLIGHT = 16
+/** Signatures running on the thread pool at once (the file outputs' writes need its threads too). */
+export const POOL_SIGNATURES = 2
+/** Blocks waiting for a signature before the signer counts as behind: blocks then wait for full windows. */
+export const BEHIND_WAITING = 8
+/** ... and before a block that cannot wait is signed on the event loop (slowing intake). */
+export const MAX_WAITING = 64
 export const BLOCK_PRI = 110
 
 export interface SignDestination {
@@ -84,6 +87,8 @@ export class SigningSession {
   readonly #procId = String(process.pid)
   #gbc = 0
   #inFlight = 0
+  readonly #waiting: Array<{ outgoing: Outgoing, prepared: PreparedBlock }> = []
+  #warnedBehind = false
   readonly #outbox: Outgoing[] = []
   #idleWaiters: Array<() => void> = []
   #flushTimer: NodeJS.Timeout | undefined
@@ -148,7 +153,7 @@ export class SigningSession {
     if (window.full) this.#sendSignatureBlock(group)
     const record = group.record(msg)
     if (this.#closed) this.#sendSignatureBlock(group)
-    else if (window.due && (this.#inFlight < COALESCE_IN_FLIGHT || window.full)) this.#sendSignatureBlock(group)
+    else if (window.due && (!this.#behind || window.full)) this.#sendSignatureBlock(group)
     return record
   }
 
@@ -213,7 +218,14 @@ export class SigningSession {
   #sendSignatureBlock (group: SignatureGroup): void {
     if (!group.certificateSent) this.#sendCertificateBlock(group)
     const urgent = this.#closed || group.window.full
-    const block = group.window.take()
+    // Behind (a signature still pending and the window full): this block takes every hash, and
+    // the next one waits for a full window of new hashes; under load, fewer and fuller blocks.
+    const late = group.window.full && this.#behind
+    if (late && !this.#warnedBehind) {
+      this.#warnedBehind = true
+      this.#log.log(4, `syslog-sign: signing cannot keep up (RSID ${this.rsid}); Signature Blocks now carry full windows, and some hashes go out in fewer than ${this.#settings.sbRedundancy} blocks (counted as redundancyDegraded in stele stats)`)
+    }
+    const block = group.window.take(late)
     if (block === null) return
     const prepared = prepareSignatureBlock({ header: this.#header(), group: this.#groupFields(group), gbc: this.#gbc++, fmn: block.firstNumber, hashes: block.hashes })
     group.blocks++
@@ -241,23 +253,37 @@ export class SigningSession {
   #queue (group: SignatureGroup, prepared: PreparedBlock, urgent: boolean): void {
     const outgoing: Outgoing = { group, line: null }
     this.#outbox.push(outgoing)
-    const key: KeyObject = this.key.privateKey
-    if (this.#inFlight >= MAX_IN_FLIGHT || (urgent && this.#inFlight >= COALESCE_IN_FLIGHT)) {
+    if (urgent && (this.#closed || this.#waiting.length >= MAX_WAITING)) {
       this.signedOnLoop++
-      outgoing.line = this.#complete(prepared, () => signBlockText(prepared.unsigned, key))
+      outgoing.line = this.#complete(prepared, () => signBlockText(prepared.unsigned, this.key.privateKey))
       this.#deliver()
       return
     }
-    this.#inFlight++
-    signBlockTextAsync(prepared.unsigned, key).then((signature) => {
-      outgoing.line = prepared.complete(signature)
-    }, (err: Error) => {
-      outgoing.line = ''
-      this.#signError(err)
-    }).finally(() => {
-      this.#inFlight--
-      this.#deliver()
-    })
+    this.#waiting.push({ outgoing, prepared })
+    this.#pump()
+  }
+
+  /** Starts signatures on the thread pool, POOL_SIGNATURES at a time (file writes need threads too). */
+  #pump (): void {
+    while (this.#inFlight < POOL_SIGNATURES && this.#waiting.length > 0) {
+      const { outgoing, prepared } = this.#waiting.shift()!
+      this.#inFlight++
+      signBlockTextAsync(prepared.unsigned, this.key.privateKey).then((signature) => {
+        outgoing.line = prepared.complete(signature)
+      }, (err: Error) => {
+        outgoing.line = ''
+        this.#signError(err)
+      }).finally(() => {
+        this.#inFlight--
+        this.#pump()
+        this.#deliver()
+      })
+    }
+  }
+
+  /** Signatures are falling behind: blocks wait for full windows (see #sendSignatureBlock). */
+  get #behind (): boolean {
+    return this.#waiting.length >= BEHIND_WAITING
   }
 
   #complete (prepared: PreparedBlock, sign: () => string): string {
@@ -283,7 +309,7 @@ export class SigningSession {
       const bytes = Buffer.from(line!, 'latin1')
       for (const output of group.destinations) output.write(this.#blockRecord(bytes))
     }
-    if (outbox.length === 0 && this.#inFlight === 0 && this.#idleWaiters.length > 0) {
+    if (outbox.length === 0 && this.#inFlight === 0 && this.#waiting.length === 0 && this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters
       this.#idleWaiters = []
       for (const resolve of waiters) resolve()
