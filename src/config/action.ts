@@ -42,6 +42,8 @@ export interface ActionContext {
 
 type Kind = ActionConfig['kind']
 const COMMON_KEYS = ['format', 'newline']
+/** sign=on|off (syslog-sign): every action takes it; checked with the sign_* globals (sign/signer/sign-config.ts). */
+const SIGN_KEY = 'sign'
 const QUEUE_KEYS = ['queue', 'queue_max', 'queue_dir', 'fsync', 'overflow']
 export const DEFAULT_DISK_QUEUE_BYTES = 256 * 1024 ** 2
 const MAX_FSYNC_INTERVAL_MS = 3_600_000
@@ -246,7 +248,7 @@ function commonFields (text: string, kind: Kind | 'tcp' | 'tls' | 'relp', option
   defaultFormat: OutputFormat, defaultNewline: NewlinePolicy) {
   let ok = true
   for (const key of Object.keys(options)) {
-    if (KEYS[kind].includes(key)) continue
+    if (KEYS[kind].includes(key) || key === SIGN_KEY) continue
     const what = kind === 'tcp' ? 'TCP forward' : kind === 'tls' ? 'TLS forward' : kind === 'relp' ? 'RELP forward' : kind === 'forward' ? 'UDP forward' : kind
     ctx.report('error', `option "${key}" does not apply to ${what} actions (it takes ${KEYS[kind].join(', ')})`)
     ok = false

@@ -8,6 +8,7 @@ import { readIncludeFiles, type IncludeFiles, type ReadInclude } from './include
 import { MAX_INCLUDE_DEPTH, parseConfig, type LoadResult } from './parse.js'
 import type { Config } from './schema.js'
 import { checkTlsFiles } from './tls-files.js'
+import { checkSignFiles } from '../sign/signer/sign-config.js'
 
 export type { LoadResult } from './parse.js'
 export type { IncludeFiles, ReadInclude } from './include.js'
@@ -41,7 +42,7 @@ export async function loadConfig (file: string): Promise<LoadResult> {
 /** A config whose TLS files cannot be used is rejected, with each problem at its FILE:LINE. */
 async function withTlsFiles (result: LoadResult): Promise<LoadResult> {
   if (result.config === null) return result
-  const problems = await checkTlsFiles(result.config)
+  const problems = [...await checkTlsFiles(result.config), ...await checkSignFiles(result.config)]
   if (problems.length === 0) return result
   const all = [...result.problems, ...problems]
   return { config: problems.some((p) => p.severity === 'error') ? null : result.config, problems: all }

@@ -12,6 +12,7 @@ import { logicalLines } from './lines.js'
 import { parseListen, type PendingListener } from './listen.js'
 import { ProblemList, type Report } from './problems.js'
 import type { Config, ConfigProblem, HostFilter, ProgramFilter, RuleConfig } from './schema.js'
+import { applySigning } from '../sign/signer/sign-config.js'
 
 export interface LoadResult {
   /** null when any problem has severity 'error'. */
@@ -81,7 +82,7 @@ class ConfigParser {
       return report('error', `"${first}" is rsyslog configuration, which stele does not read; see docs/configuration.md`)
     }
     if (GLOBAL_LINE.test(first)) {
-      for (const word of words) {
+      for (const word of joinDelimWords(words)) {
         const eq = word.indexOf('=')
         if (eq <= 0 || eq === word.length - 1) report('error', `expected key=value in a global options line, found "${word}"`)
         else this.#globals.apply(word.slice(0, eq), word.slice(eq + 1), `${file}:${line}`, baseDir, report)
@@ -140,14 +141,28 @@ class ConfigParser {
   finish (mainFile: string): LoadResult {
     const globals = this.#globals.values
     const report = this.#problems.at(mainFile, 0)
+    const rules = applySigning(this.#rules, globals.sign, (file, line) => this.#problems.at(file, line))
     // Only for a config that is otherwise usable: after errors, "no rules" would mislead.
     if (this.#problems.hasErrors) return { config: null, problems: this.#problems.list }
     if (this.#listeners.length === 0) report('warning', 'no listen line: stele will receive no messages (add e.g. "listen unix:///dev/log" or "listen udp://0.0.0.0:514")')
     if (this.#rules.length === 0) report('warning', 'no rules: every message received is discarded')
     const problems = this.#problems.list
     const listeners = this.#listeners.map((l) => ({ ...l, maxMessageSize: l.maxMessageSize ?? globals.maxMessageSize }))
-    return { config: { globals, listeners, rules: numberQueueDirs(this.#rules), files: this.#files }, problems }
+    return { config: { globals, listeners, rules: numberQueueDirs(rules), files: this.#files }, problems }
   }
+}
+
+/**
+ * NetBSD writes `sign_sg2_delim=15 31`: the numbers after it belong to it, not to new keys.
+ */
+function joinDelimWords (words: string[]): string[] {
+  const joined: string[] = []
+  for (const word of words) {
+    const last = joined[joined.length - 1]
+    if (last !== undefined && last.startsWith('sign_sg2_delim=') && /^\d+$/.test(word)) joined[joined.length - 1] = `${last},${word}`
+    else joined.push(word)
+  }
+  return joined
 }
 
 /**

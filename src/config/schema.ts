@@ -5,6 +5,7 @@
 import type { Framing } from '../framing/frame-decoder.js'
 import type { NewlinePolicy, OutputFormat } from '../message/format.js'
 import type { Selector } from '../route/selector.js'
+import type { SignSettings } from '../sign/signer/settings.js'
 
 /** Where a setting was written: every config problem is reported as FILE:LINE: message. */
 export interface ConfigLocation {
@@ -41,6 +42,8 @@ export interface GlobalOptions {
    * (relative to the working directory); a relative value in a config file is resolved against its directory.
    */
   stateDir: string
+  /** sign_*: RFC 5848 syslog-sign; sign.sg null (the default) = off. Generated keys and the RSID live in stateDir. */
+  sign: SignSettings
 }
 
 export type ListenTransport = 'udp' | 'tcp' | 'unix' | 'tls' | 'relp' | 'file'

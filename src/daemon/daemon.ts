@@ -27,6 +27,12 @@ import { FileFollowInput } from '../inputs/file-follow.js'
 import type { SyslogMessage } from '../message/model.js'
 import { timeZone, type TimeZone } from '../message/time-zone.js'
 import { createOutput } from '../outputs/index.js'
+import { DEFAULT_MAX_DATAGRAM_BYTES, MAX_UDP4_PAYLOAD } from '../outputs/forward-udp.js'
+import { numberOption } from '../outputs/forward-options.js'
+import { isSigned } from '../sign/signer/sign-config.js'
+import { SignedOutput } from '../sign/signer/signed-output.js'
+import { SigningSession, type PreparedSession, type SignDestination } from '../sign/signer/signing-session.js'
+import type { ActionConfig } from '../config/schema.js'
 import { Router } from '../route/router.js'
 import type { Input, InputDeps, MessageSink, Output, OutputContext } from './component.js'
 import { ControlServer } from './control.js'
@@ -59,6 +65,8 @@ export class Daemon implements MessageSink {
   #inputs: Array<Running<Input>> = []
   #outputs: Array<Running<Output>> = []
   #router: Router | null = null
+  /** sign_sg: the RFC 5848 signing session of the running config (src/sign/signer/). */
+  #signing: SigningSession | null = null
   #repeats: RepeatSuppressor | null = null
   #early: SyslogMessage[] = []
   /** Resolves once the first router is in place (messages held during start-up are routed). */
@@ -94,7 +102,9 @@ export class Daemon implements MessageSink {
     const config = this.#config
     for (const listener of config.listeners) this.#inputs.push(await this.#startInput(listener))
     this.#dropPrivileges()
+    const signing = await this.#prepareSigning(config)
     this.#outputs = await this.#startOutputs(config.rules, [])
+    await this.#startSigning(config, signing)
     this.#install(config)
     this.#control = new ControlServer(config.globals.controlSocket, (command) => this.#command(command))
     await this.#control.start()
@@ -132,6 +142,8 @@ export class Daemon implements MessageSink {
     this.#repeats?.stop()
     this.log.log(6, `stele ${this.#options.version} exiting: ${reason}`)
     this.log.drain()
+    // The last hashes are signed (and those blocks written) before the outputs close.
+    await this.#signing?.close()
     await Promise.all(this.#outputs.map(async (running) => await running.component.stop()))
     await this.#control?.stop()
   }
@@ -167,7 +179,8 @@ export class Daemon implements MessageSink {
       descriptors: { limit: this.#budget.limit, connectionBudget: this.#budget.connections, connectionsOpen: this.#budget.open },
       memory: memoryFigures(),
       inputs: this.#inputs.map(({ component }) => ({ name: component.name, address: component.address(), ...component.counters })),
-      outputs: this.#outputs.map(({ component }) => ({ name: component.name, ...component.counters }))
+      outputs: this.#outputs.map(({ component }) => ({ name: component.name, ...component.counters })),
+      ...(this.#signing === null ? {} : { signing: this.#signing.stats() })
     }
   }
 
@@ -227,6 +240,13 @@ export class Daemon implements MessageSink {
       }
       config = result.config
     }
+    let signing: PreparedSession | null
+    try {
+      signing = await this.#prepareSigning(config)
+    } catch (err) {
+      this.log.log(3, `config ${path ?? 'built-in default config'}: syslog-sign: ${(err as Error).message}; reload rejected, the running config stays in force`)
+      return
+    }
     this.#zone = timeZone(config.globals.timezone)
     this.#hostname = config.globals.hostname ?? systemHostname()
     this.log.hostname = this.#hostname
@@ -254,6 +274,7 @@ export class Daemon implements MessageSink {
     this.#config = config
     this.#outputs = await this.#startOutputs(config.rules, previous)
     const inUse = new Set(this.#outputs.map((running) => running.component))
+    await this.#startSigning(config, signing)
     this.#install(config)
     await Promise.all(previous.filter((running) => !inUse.has(running.component)).map(async (running) => await running.component.stop()))
     this.log.log(6, `reloaded ${path ?? 'built-in default config'}: ${config.listeners.length} listeners, ${config.rules.length} rules; files reopened`)
@@ -282,7 +303,10 @@ export class Daemon implements MessageSink {
         result.set(key, old)
         continue
       }
-      const output = createOutput(rule.action, context)
+      // A signed destination writes the records its signing stage hands it, byte for byte.
+      const output = isSigned(rule.action, this.#config.globals.sign)
+        ? new SignedOutput(createOutput({ ...rule.action, format: 'raw', newline: 'keep' }, context))
+        : createOutput(rule.action, context)
       output.onDrain(() => { this.#onDrain(output) })
       try {
         await output.start()
@@ -293,6 +317,42 @@ export class Daemon implements MessageSink {
       result.set(key, output)
     }
     return [...result].map(([key, component]) => ({ key, component }))
+  }
+
+  /** The key and the next RSID: what can fail, before a config is committed to. */
+  async #prepareSigning (config: Config): Promise<PreparedSession | null> {
+    const sign = config.globals.sign
+    if (sign.sg === null) return null
+    return await SigningSession.prepare(sign, resolve(config.globals.stateDir))
+  }
+
+  /**
+   * A new signing session (new RSID) over the signed outputs, in config order; the previous one
+   * is closed after the switch, so its last hashes are signed. Synchronous up to the switch:
+   * every message is in exactly one session.
+   */
+  async #startSigning (config: Config, prepared: PreparedSession | null): Promise<void> {
+    const previous = this.#signing
+    this.#signing = null
+    if (prepared !== null) {
+      const byKey = new Map(this.#outputs.map((running) => [running.key, running.component]))
+      const destinations = new Map<SignedOutput, { selects: Uint8Array, action: ActionConfig }>()
+      for (const rule of config.rules) {
+        const output = byKey.get(outputKey(rule, config))
+        if (!(output instanceof SignedOutput)) continue
+        let entry = destinations.get(output)
+        if (entry === undefined) destinations.set(output, entry = { selects: new Uint8Array(rule.selector.mask.length), action: rule.action })
+        for (let pri = 0; pri < entry.selects.length; pri++) if (rule.selector.mask[pri] === 1) entry.selects[pri] = 1
+      }
+      const list: SignDestination[] = [...destinations].map(([output, { selects, action }]) => ({ output: output.inner, selects, maxRecordBytes: maxRecordBytes(action) }))
+      const session = new SigningSession({ settings: config.globals.sign, stateDir: config.globals.stateDir, hostname: this.#hostname, timeZone: this.#zone, log: this.log, destinations: list }, prepared)
+      let index = 0
+      for (const output of destinations.keys()) output.bind(session, index++)
+      session.start()
+      this.#signing = session
+      this.log.log(6, `syslog-sign: session RSID ${session.rsid}, VER ${session.ver}, SG ${session.strategy}, ${session.groups.length} signature groups over ${list.length} destinations; key type ${session.key.blobType} from ${session.key.source}`)
+    }
+    await previous?.close()
   }
 
   #onFull = (output: Output): void => {
@@ -326,7 +386,20 @@ export class Daemon implements MessageSink {
  */
 function outputKey (rule: RuleConfig, config: Config): string {
   const { file: _file, line: _line, ...action } = rule.action
-  return JSON.stringify([action, config.globals.hostname, config.globals.timezone])
+  const key = [action, config.globals.hostname, config.globals.timezone]
+  // A signed output writes raw records: it is a different output from the unsigned one.
+  if (isSigned(rule.action, config.globals.sign)) key.push('signed')
+  return JSON.stringify(key)
+}
+
+/** The longest record a signed destination writes whole: UDP forwards cut at max_datagram_size. */
+function maxRecordBytes (action: ActionConfig): number {
+  if (action.kind !== 'forward' || action.transport !== 'udp') return 0
+  try {
+    return numberOption(action.options, 'max_datagram_size', DEFAULT_MAX_DATAGRAM_BYTES, MAX_UDP4_PAYLOAD)
+  } catch {
+    return DEFAULT_MAX_DATAGRAM_BYTES
+  }
 }
 
 /** A listener is kept across a reload when this key is unchanged (its parser's zone included). */

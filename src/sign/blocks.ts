@@ -84,3 +84,36 @@ export function buildCertificateBlocks (input: CertificateBlocksInput): string[]
     return signLine(prefix, sd, input)
   })
 }
+
+/**
+ * A block line in two steps, for a signer that signs elsewhere (signBlockTextAsync): `unsigned`
+ * is exactly what the signature covers, complete(signature) gives the line to write. The
+ * same text buildSignatureBlock / buildCertificateBlocks produce.
+ */
+export interface PreparedBlock {
+  readonly unsigned: Buffer
+  complete (signatureBase64: string): string
+}
+
+function prepareLine (prefix: string, sd: string): PreparedBlock {
+  const empty = ' SIGN=""'
+  const at = sd.lastIndexOf(empty)
+  const head = prefix + sd.slice(0, at)
+  const tail = sd.slice(at + empty.length)
+  return { unsigned: Buffer.from(head + tail, 'latin1'), complete: (signature) => `${head} SIGN="${signature}"${tail}` }
+}
+
+export function prepareSignatureBlock (input: Omit<SignatureBlockInput, keyof BlockSigning>): PreparedBlock {
+  const sd = encodeSignatureSd({ ...input.group, gbc: input.gbc, fmn: input.fmn, cnt: input.hashes.length, hashes: input.hashes })
+  return prepareLine(headerText(input.header), sd)
+}
+
+/** One PreparedBlock per fragment of the payload block. */
+export function prepareCertificateBlocks (input: Omit<CertificateBlocksInput, keyof BlockSigning>): PreparedBlock[] {
+  const payload = formatPayloadBlock({ timestamp: input.payloadTimestamp, keyBlobType: input.keyBlobType, keyBlob: input.keyBlob })
+  const prefix = headerText(input.header)
+  return fragmentPayload(payload, input.maxFragmentChars ?? DEFAULT_MAX_FRAGMENT_CHARS).map(({ index, frag }) => {
+    const sd = encodeCertificateSd({ ...input.group, tpbl: payload.length, index, flen: frag.length, frag }, input.lengthName)
+    return prepareLine(prefix, sd)
+  })
+}

@@ -82,3 +82,18 @@ function mpiPairToP1363 (sig: Buffer, octets: number): Buffer | undefined {
   }
   return at === sig.length ? out : undefined
 }
+
+/**
+ * signBlockText off the event loop: node:crypto runs the DSA signature on the libuv thread
+ * pool (the daemon's signer uses this so that signing does not stall message handling).
+ */
+export function signBlockTextAsync (text: Uint8Array, privateKey: KeyObject, encoding: SignatureEncoding = 'der'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    sign('sha1', text, { key: privateKey, dsaEncoding: encoding === 'der' ? 'der' : 'ieee-p1363' }, (err, raw) => {
+      if (err !== null) { reject(err); return }
+      if (encoding === 'der') { resolve(raw.toString('base64')); return }
+      const half = raw.length / 2
+      resolve(Buffer.concat([toMpi(raw.subarray(0, half)), toMpi(raw.subarray(half))]).toString('base64'))
+    })
+  })
+}

@@ -6,11 +6,16 @@
 //
 // API: hashMessage(bytes, ver) -> base64 hash string (28 chars for 0111, 44 for 0121).
 
-import { createHash } from 'node:crypto'
+import * as crypto from 'node:crypto'
 import { parseVer, type Ver } from './ver.js'
+
+// crypto.hash (Node >= 20.12) hashes in one call, about twice as fast as createHash() for
+// messages of a few hundred bytes: the signer calls this once per signed message.
+const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array | string, encoding: 'base64') => string }).hash
 
 export function hashMessage (bytes: Uint8Array | string, ver: Ver): string {
   const info = parseVer(ver)
   if (info === undefined) throw new RangeError(`syslog-sign: unknown VER "${String(ver)}"`)
-  return createHash(info.hash).update(bytes).digest('base64')
+  if (oneShot !== undefined) return oneShot(info.hash, bytes, 'base64')
+  return crypto.createHash(info.hash).update(bytes).digest('base64')
 }

@@ -10,12 +10,12 @@ export {
   parseBlockLine, encodeSignatureSd, encodeCertificateSd, signedText, escapeParamValue,
   type BlockLine, type GroupFields, type SignatureBlockFields, type CertificateBlockFields, type LineHeader
 } from './block-line.js'
-export { signBlockText, verifyBlockText, type SignatureEncoding } from './dsa-signature.js'
+export { signBlockText, signBlockTextAsync, verifyBlockText, type SignatureEncoding } from './dsa-signature.js'
 export {
   formatPayloadBlock, parsePayloadBlock, fragmentPayload, keyBlobFromCertificate, keyBlobFromPublicKey,
   publicKeyFromBlob, type PayloadBlock, type KeyBlobType, type PublicKeyResult
 } from './payload-block.js'
 export {
-  buildSignatureBlock, buildCertificateBlocks, DEFAULT_MAX_FRAGMENT_CHARS,
+  buildSignatureBlock, buildCertificateBlocks, prepareSignatureBlock, prepareCertificateBlocks, DEFAULT_MAX_FRAGMENT_CHARS, type PreparedBlock,
   type BlockHeader, type BlockSigning, type SignatureBlockInput, type CertificateBlocksInput
 } from './blocks.js'

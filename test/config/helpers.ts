@@ -33,5 +33,5 @@ export const BAD_CONF_PROBLEMS = [
   '13: error: option "bogus" does not apply to file actions (it takes format, newline, mode, sync)',
   '15: warning: writing to logged-in users is not supported; messages matched by this rule go nowhere',
   '16: error: mode "9" is not an octal file mode (e.g. 0640)',
-  '17: error: unknown global option "frobnicate" (known: hostname, timezone, mark_interval, repeat_suppression, max_message_size, user, group, control_socket, state_dir)'
+  '17: error: unknown global option "frobnicate" (known: hostname, timezone, mark_interval, repeat_suppression, max_message_size, user, group, control_socket, state_dir, sign_sg, sign_sg2_delim, sign_key, sign_cert, sign_hash, sign_sb_redundancy, sign_sb_max_hashes, sign_cb_resend, sign_cb_resend_interval, sign_flush_interval)'
 ]

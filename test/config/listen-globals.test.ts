@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { parseOk, problemsOf } from './helpers.js'
 import { parseConfigText } from '../../src/config/load.js'
+import { defaultSignSettings } from '../../src/sign/signer/settings.js'
 
 test('config listen: udp, tcp, IPv6 and unix listeners with defaults and options', () => {
   const config = parseOk([
@@ -60,7 +61,7 @@ test('config listen: unknown options are kept with a warning; misplaced and bad 
 test('config globals: every key, several per line, with defaults for the rest', () => {
   const defaults = parseOk('*.* /var/log/x\n').globals
   assert.deepEqual(defaults, {
-    hostname: null, timezone: 'local', markIntervalS: 1200, repeatSuppression: true, maxMessageSize: 65536, user: null, group: null, controlSocket: './stele.ctl', stateDir: './state'
+    hostname: null, timezone: 'local', markIntervalS: 1200, repeatSuppression: true, maxMessageSize: 65536, user: null, group: null, controlSocket: './stele.ctl', stateDir: './state', sign: defaultSignSettings()
   })
   const set = parseOk([
     'hostname=gw1.example.org timezone=Europe/Berlin',
@@ -70,7 +71,7 @@ test('config globals: every key, several per line, with defaults for the rest', 
     '*.* /var/log/x'
   ].join('\n')).globals
   assert.deepEqual(set, {
-    hostname: 'gw1.example.org', timezone: 'Europe/Berlin', markIntervalS: 3600, repeatSuppression: false, maxMessageSize: 1024 * 1024, user: 'syslog', group: 'adm', controlSocket: '/etc/stele/run/stele.ctl', stateDir: '/var/lib/stele'
+    hostname: 'gw1.example.org', timezone: 'Europe/Berlin', markIntervalS: 3600, repeatSuppression: false, maxMessageSize: 1024 * 1024, user: 'syslog', group: 'adm', controlSocket: '/etc/stele/run/stele.ctl', stateDir: '/var/lib/stele', sign: defaultSignSettings()
   })
   assert.equal(parseOk('mark_interval=0\n*.* /x\n').globals.markIntervalS, 0)
   assert.equal(parseOk('timezone=+05:30\n*.* /x\n').globals.timezone, '+05:30')
@@ -93,7 +94,7 @@ test('config globals: bad values, unknown keys and repeats', () => {
     '2: error: timezone "Mars/Olympus_Mons" is not a zone this runtime knows (use local, UTC, +01:00 or an IANA name such as Europe/Berlin)',
     '3: error: repeat_suppression "sometimes" is not on or off',
     '3: error: max_message_size "2x" is not a size (e.g. 65536, 64k, 8m, 1g)',
-    '4: error: unknown global option "hostnme" (did you mean "hostname"?) (known: hostname, timezone, mark_interval, repeat_suppression, max_message_size, user, group, control_socket, state_dir)',
+    '4: error: unknown global option "hostnme" (did you mean "hostname"?) (known: hostname, timezone, mark_interval, repeat_suppression, max_message_size, user, group, control_socket, state_dir, sign_sg, sign_sg2_delim, sign_key, sign_cert, sign_hash, sign_sb_redundancy, sign_sb_max_hashes, sign_cb_resend, sign_cb_resend_interval, sign_flush_interval)',
     '5: error: write global options as key=value, without spaces around "=": "hostname = gw1"',
     '6: error: user "ro:ot" is not a user name or numeric id',
     '7: warning: mark_interval was already given at /etc/stele/stele.conf:1; this value replaces it',
