@@ -25,7 +25,7 @@ import type { TlsMaterial } from '../tls/context.js'
 import { describeLinkError, LINKS, loadTlsMaterial, type Link, type LinkEvents } from './links.js'
 import type { ResolvedOptions } from './options.js'
 import { RecordQueue } from './record-queue.js'
-import { frameRecord, type RecordEncoder, type RecordHeader } from './record-encoder.js'
+import type { RecordEncoder, RecordHeader } from './record-encoder.js'
 
 /** Plain numbers, read at any time (`logger.counters`). */
 export interface LoggerCounters {
@@ -180,12 +180,12 @@ export class Delivery implements LinkEvents {
     let written = 0
     while (written < TURN_BYTES) {
       let records = 0
-      if (this.#notice === null && this.#unreported > 0) { this.#takeNotice(); frameRecord(batch, this.#notice!, link.framing); records++ }
-      while (batch.length < BATCH_BYTES) {
+      if (this.#notice === null && this.#unreported > 0 && link.room > 0) { this.#takeNotice(); link.frame(batch, this.#notice!); records++ }
+      while (batch.length < BATCH_BYTES && link.room > 0) {
         const record = queue.shift()
         if (record === undefined) break
         this.#inflight.push(record)
-        frameRecord(batch, record, link.framing)
+        link.frame(batch, record)
         records++
       }
       if (records === 0) return false
@@ -319,7 +319,7 @@ export class Delivery implements LinkEvents {
 
   #connect (): void {
     this.#state = 'connecting'
-    if (this.options.transport === 'tls' && this.#tlsMaterial === null) {
+    if (this.options.useTls && this.#tlsMaterial === null) {
       // The files are read once, asynchronously; a bad file is reported and tried again.
       loadTlsMaterial(this.options.tls).then((material) => {
         this.#tlsMaterial = material
