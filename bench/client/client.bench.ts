@@ -58,7 +58,10 @@ async function sink (proto: Proto): Promise<void> {
 }
 
 // --- the application ----------------------------------------------------------------------
-interface AppResult { maxDelayMs: number, p99DelayMs: number, startedAt: number, loggedMs: number }
+interface AppResult { maxDelayMs: number, p99DelayMs: number, startedAt: number, loggedMs: number, finished: boolean }
+
+/** How long an app waits for its library's own flush/close before it reports anyway. */
+const FINISH_MS = 30_000
 
 async function app (client: Client, proto: Proto, port: number, count: number): Promise<void> {
   const { log, finish } = await makeClient(client, proto, port)
@@ -71,11 +74,16 @@ async function app (client: Client, proto: Proto, port: number, count: number): 
     await new Promise((resolve) => setImmediate(resolve))
   }
   const loggedMs = Date.now() - startedAt
-  await finish()
+  // A library whose flush never resolves (pino-socket, see the header) must not hang the run.
+  let timer: NodeJS.Timeout | undefined
+  const finished = await Promise.race([
+    finish().then(() => true, () => false),
+    new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), FINISH_MS) })
+  ])
+  clearTimeout(timer)
   histogram.disable()
-  const result: AppResult = { maxDelayMs: histogram.max / 1e6, p99DelayMs: histogram.percentile(99) / 1e6, startedAt, loggedMs }
-  process.send!(result)
-  process.disconnect()
+  const result: AppResult = { maxDelayMs: histogram.max / 1e6, p99DelayMs: histogram.percentile(99) / 1e6, startedAt, loggedMs, finished }
+  process.send!(result, () => process.exit(0))
 }
 
 async function makeClient (client: Client, proto: Proto, port: number): Promise<{ log: (n: number) => void, finish: () => Promise<void> }> {
@@ -118,6 +126,9 @@ async function makeClient (client: Client, proto: Proto, port: number): Promise<
       const logger = pino(transport)
       return {
         log: (n) => logger.info(`${TEXT} n=${n}`),
+        // pino's documented shutdown: end the transport and wait for 'close'. pino-socket's TCP
+        // connection pipes with { end: false }, so the worker never ends and 'close' never comes
+        // over tcp: the app's FINISH_MS cap ends it, and the run is flagged.
         finish: async () => { const closed = once(transport, 'close'); transport.end(); await closed }
       }
     }
@@ -130,29 +141,41 @@ function ask (child: ChildProcess): Promise<number> {
   return new Promise((resolve) => { child.once('message', (m: any) => resolve(m.count)); child.send('count') })
 }
 
-async function runOne (client: Client, proto: Proto, count: number): Promise<{ rate: number, received: number, app: AppResult }> {
+/** Per run: the app must report within this, else it is killed and the run reported as incomplete. */
+const RUN_TIMEOUT_MS = 120_000
+
+interface RunResult { rate: number, received: number, app: AppResult | null, problem: string | null }
+
+async function runOne (client: Client, proto: Proto, count: number): Promise<RunResult> {
   const sinkChild = fork(SELF, ['--role', 'sink', '--proto', proto])
   const [{ port }] = await once(sinkChild, 'message') as [{ port: number }]
-  const appChild = fork(SELF, ['--role', 'app', '--client', client, '--proto', proto, '--port', String(port), '--count', String(count)])
-  let app: AppResult | undefined
+  const appChild = fork(SELF, ['--role', 'app', '--client', client, '--proto', proto, '--port', String(port), '--count', String(count)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+  let app: AppResult | null = null
+  let exit: string | null = null
+  let stderr = ''
+  appChild.stderr!.setEncoding('utf8').on('data', (c: string) => { stderr += c })
   appChild.on('message', (m: AppResult) => { app = m })
+  appChild.on('exit', (code, signal) => { exit = signal ?? `exit code ${code}` })
   const started = Date.now()
   let received = 0
   let lastChange = Date.now()
-  let doneAt = 0
-  while (Date.now() - started < 60000) {
+  let problem: string | null = null
+  for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 20))
     const now = await ask(sinkChild)
     if (now !== received) { received = now; lastChange = Date.now() }
-    if (received >= count) { doneAt = lastChange; break }
-    if (app !== undefined && Date.now() - lastChange > 2000) { doneAt = lastChange; break }
+    if (received >= count && app !== null) break
+    // The app is done (or gone) and the count has stopped growing: what arrived is what there is.
+    if ((app !== null || exit !== null) && Date.now() - lastChange > 2000) break
+    if (Date.now() - started > RUN_TIMEOUT_MS) { problem = `no result within ${RUN_TIMEOUT_MS / 1000} s`; break }
   }
-  if (app === undefined) await once(appChild, 'message')
-  if (appChild.exitCode === null) await Promise.race([once(appChild, 'exit'), new Promise((resolve) => setTimeout(resolve, 5000))])
-  appChild.kill()
-  sinkChild.kill()
-  const elapsedMs = (doneAt === 0 ? Date.now() : doneAt) - app!.startedAt
-  return { rate: received / (elapsedMs / 1000), received, app: app! }
+  if (app === null && problem === null) problem = `the app ended (${exit}) without reporting${stderr === '' ? '' : `: ${stderr.trim().split('\n').slice(-1)[0]}`}`
+  if (app !== null && !(app as AppResult).finished) problem = `its flush/close did not complete within ${FINISH_MS / 1000} s`
+  appChild.kill('SIGKILL')
+  sinkChild.kill('SIGKILL')
+  const begin = app === null ? started : (app as AppResult).startedAt
+  const elapsedMs = Math.max(1, lastChange - begin)
+  return { rate: received / (elapsedMs / 1000), received, app, problem }
 }
 
 async function main (): Promise<void> {
@@ -162,18 +185,20 @@ async function main (): Promise<void> {
   if (values.role === 'app') { currentCount = count; return await app(values.client as Client, values.proto as Proto, Number(values.port), count) }
   console.log(`client bench: ${count} messages of ~${TEXT.length + 10} bytes per run; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
   for (const proto of ['tcp', 'udp'] as const) {
-    const rows: Array<[Client, number, number, AppResult]> = []
+    const rows: Array<{ client: Client, r: RunResult }> = []
     for (const client of CLIENTS) {
       if (values.only !== undefined && !values.only.split(',').includes(client)) continue
       const r = await runOne(client, proto, count)
-      rows.push([client, r.rate, r.received, r.app])
-      console.log(`${proto}  ${client.padEnd(15)} ${Math.round(r.rate).toString().padStart(8)} msg/s  received ${r.received}/${count}  event-loop delay max ${r.app.maxDelayMs.toFixed(1)} ms, p99 ${r.app.p99DelayMs.toFixed(1)} ms`)
+      rows.push({ client, r })
+      const delay = r.app === null ? 'event-loop delay n/a' : `event-loop delay max ${r.app.maxDelayMs.toFixed(1)} ms, p99 ${r.app.p99DelayMs.toFixed(1)} ms`
+      console.log(`${proto}  ${client.padEnd(15)} ${Math.round(r.rate).toString().padStart(8)} msg/s  received ${r.received}/${count}  ${delay}${r.problem === null ? '' : `  [${r.problem}]`}`)
     }
-    const stele = rows.find((r) => r[0] === 'stele')
-    const peers = rows.filter((r) => r[0] !== 'stele')
-    if (stele !== undefined && peers.length > 0) {
-      const fastest = peers.reduce((a, b) => (b[1] > a[1] ? b : a))
-      console.log(`${proto}  stele / fastest peer (${fastest[0]}): ${(stele[1] / fastest[1]).toFixed(2)}x; event-loop delay max ${stele[3].maxDelayMs.toFixed(1)} ms vs ${fastest[3].maxDelayMs.toFixed(1)} ms`)
+    const stele = rows.find((row) => row.client === 'stele')
+    const peers = rows.filter((row) => row.client !== 'stele' && row.r.app !== null)
+    if (stele !== undefined && stele.r.app !== null && peers.length > 0) {
+      const fastest = peers.reduce((a, b) => (b.r.rate > a.r.rate ? b : a))
+      const lowestDelay = peers.reduce((a, b) => (b.r.app!.maxDelayMs < a.r.app!.maxDelayMs ? b : a))
+      console.log(`${proto}  stele / fastest peer (${fastest.client}): ${(stele.r.rate / fastest.r.rate).toFixed(2)}x; event-loop delay max: stele ${stele.r.app.maxDelayMs.toFixed(1)} ms, lowest peer (${lowestDelay.client}) ${lowestDelay.r.app!.maxDelayMs.toFixed(1)} ms (${(stele.r.app.maxDelayMs / lowestDelay.r.app!.maxDelayMs).toFixed(2)}x)`)
     }
   }
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
