@@ -28,13 +28,15 @@ test('client: fields, structured data and children arrive intact over udp, tcp a
   const udp = createLogger({ ...common, transport: 'udp', port, maxMessageBytes: 200 })
   const tcp = createLogger({ ...common, transport: 'tcp', port })
   const unix = createLogger({ ...common, transport: 'unix', path: `${collector.dir}/client.sock` })
-  t.after(async () => { await Promise.all([udp.close(1000), tcp.close(1000), unix.close(1000)]) })
+  const udpDefault = createLogger({ ...common, transport: 'udp', port, appName: 'udp-default' })
+  t.after(async () => { await Promise.all([udp.close(1000), tcp.close(1000), unix.close(1000), udpDefault.close(1000)]) })
   for (const [name, logger] of [['udp', udp], ['tcp', tcp], ['unix', unix]] as const) {
     logger.warning(`hello over ${name}`, { 'x@32473': { k: 'v', quote: 'a"b]c' } })
     logger.child({ msgId: 'DB', structuredData: { 'db@32473': { pool: 'main' } } }).err(`child over ${name}`, { 'db@32473': { query: 7 } })
   }
   udp.info('ü'.repeat(300)) // 600 bytes: cut to fit 200 with the header, never inside a character
-  for (const logger of [udp, tcp, unix]) assert.deepEqual(await logger.flush(10000), { ok: true, pending: 0 })
+  udpDefault.info('é'.repeat(3000)) // 6000 bytes: cut to the UDP default, 2048 with the header
+  for (const logger of [udp, tcp, unix, udpDefault]) assert.deepEqual(await logger.flush(10000), { ok: true, pending: 0 })
   await waitFor(async () => (await receivedRecords(collector.dir)).filter((r) => r.appName === 'app').length >= 7, 'seven records')
   const records = (await receivedRecords(collector.dir)).filter((r) => r.appName === 'app')
   for (const name of ['udp', 'tcp']) {
@@ -55,6 +57,12 @@ test('client: fields, structured data and children arrive intact over udp, tcp a
   assert.ok(/^ü+$/.test(cut.msg), 'no broken character')
   assert.ok(cut.msg.length < 300)
   assert.equal(udp.counters.truncated, 1)
+  let cutDefault: { msg: string } | undefined
+  await waitFor(async () => (cutDefault = (await receivedRecords(collector.dir)).find((r) => r.appName === 'udp-default')) !== undefined, 'the 2048-byte datagram')
+  assert.ok(/^é+$/.test(cutDefault!.msg), 'no broken character')
+  const bytes = Buffer.byteLength(cutDefault!.msg)
+  assert.ok(bytes <= 2048 - 60 && bytes > 2048 - 120, `${bytes} bytes of text in a 2048-byte record`)
+  assert.equal(udpDefault.counters.truncated, 1)
 })
 
 test('client: flush() and close() report exactly how many were not delivered; an error with no listener does not crash; calls never throw', async () => {
