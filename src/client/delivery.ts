@@ -72,7 +72,7 @@ export interface FlushResult {
 
 const BATCH_BYTES = 64 * 1024
 /** Bytes written per event-loop turn before yielding (a fast collector could otherwise keep us). */
-const TURN_BYTES = 1024 * 1024
+const TURN_BYTES = 256 * 1024
 /** Datagrams sent per turn, and at most in flight (dgram has no backpressure of its own). */
 const TURN_DATAGRAMS = 1024
 const MAX_DATAGRAMS_IN_FLIGHT = 4096
