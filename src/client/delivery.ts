@@ -1,14 +1,15 @@
-// The client's delivery loop: one per root logger (children share it). It owns the bounded
-// buffer, the connection (a Link, see links.ts), the reconnect back-off, the counters and the
-// events.
+// The client's delivery loop: one per root logger (children share it). It owns the backlog (a
+// bounded buffer in memory, or the disk queue: backlog.ts), the connection (a Link, see
+// links.ts), the reconnect back-off, the counters and the events.
 //
-// A record's life: log() formats it and push()es it here (or drops it, counted, when the buffer
-// is full). Once per event-loop turn, pump() moves records from the buffer to the link: on a
-// stream framed into a batch of up to BATCH_BYTES per write(), on a datagram link one per
-// write(). Written records stay "in flight" until the link reports the write complete
-// (`written`); only then are they counted as sent. When a connection is lost, the records in
-// flight go back to the front of the buffer and are sent again on the next connection: a
-// message may then arrive twice, but none is lost on our side.
+// A record's life: log() formats it and push()es it here (or drops it, counted, when the backlog
+// is full). Once per event-loop turn, pump() moves records from the backlog to the link: on a
+// stream framed (by the link: RFC 6587, or RELP's txnr frames) into a batch of up to BATCH_BYTES
+// per write(), on a datagram link one per write(). Records handed over stay "in flight" until the
+// link reports them complete (`written`: the write callback, or for RELP the collector's
+// "rsp 200"); only then are they counted as sent and leave the backlog. When a connection is
+// lost, the records in flight wait again at the front and are sent again on the next
+// connection: a message may then arrive twice, but none is lost on our side.
 //
 // Drops are counted and reported as OpenBSD's sendsyslog(2) does: the first record on a
 // connection after drops is a message of our own, "dropped N messages (buffer full)".

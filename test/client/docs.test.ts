@@ -35,7 +35,8 @@ test('docs/client.md: every js example runs against a stele collector and prints
   const relpPort = await freePort()
   const d = await startDaemon(`mark_interval=0\nrepeat_suppression=off\nlisten udp://127.0.0.1:${port}\nlisten tcp://127.0.0.1:${port}\nlisten relp://127.0.0.1:${relpPort}\n*.* -DIR/received.json format=json\n`)
   t.after(async () => { await d.close() })
-  const dir = join(ROOT, 'dist', 'test', 'client', 'docs-examples')
+  // Outside dist/test/: `node --test dist/test/` runs every .js file there.
+  const dir = join(ROOT, 'dist', 'docs-examples')
   await mkdir(dir, { recursive: true })
   t.after(async () => { await rm(dir, { recursive: true, force: true }) })
   const outputs: string[] = []
