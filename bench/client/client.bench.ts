@@ -1,7 +1,7 @@
 // Client throughput: messages/s from an application to a local collector, stele beside the npm
 // syslog clients, over TCP and UDP, with the application's largest event-loop delay.
 //
-//   npm run bench:client [-- --count 100000 --runs 3 --only stele,syslog-client]
+//   npm run bench:client [-- --count 100000 --runs 3 --only stele,syslog-client --proto udp]
 //
 // The collector is a plain Node sink in a child process that counts records (by a marker every
 // message carries: TCP clients frame differently) or datagrams. Each client runs in a child
@@ -211,7 +211,7 @@ async function main (): Promise<void> {
   console.log(`client bench: ${count} messages of ~${TEXT.length + 10} bytes per run; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
   const runs = Number(values.runs ?? 3)
   const median = (xs: number[]): number => { const sorted = [...xs].sort((a, b) => a - b); return sorted[Math.floor(sorted.length / 2)]! }
-  for (const proto of ['tcp', 'udp'] as const) {
+  for (const proto of (['tcp', 'udp'] as const).filter((p) => values.proto === undefined || values.proto === p)) {
     const clients: Client[] = [...CLIENTS, ...(proto === 'udp' ? [UDP_CEILING] : [])].filter((c) => values.only === undefined || values.only.split(',').includes(c))
     const results = new Map<Client, RunResult[]>(clients.map((c) => [c, []]))
     // Interleaved runs, so that a burst of load from elsewhere hits every client alike.
