@@ -1,15 +1,26 @@
 // Client throughput: messages/s from an application to a local collector, stele beside the npm
 // syslog clients, over TCP and UDP, with the application's largest event-loop delay.
 //
-//   npm run bench:client [-- --count 100000]
+//   npm run bench:client [-- --count 100000 --runs 3 --only stele,syslog-client --proto udp]
 //
-// The collector is a plain Node sink in a child process that counts records (LF-terminated
-// lines on TCP, datagrams on UDP). Each client runs in a child process of its own: it logs
-// `count` messages, 1000 per event-loop turn, then flushes the way its library documents, and
-// reports its event-loop delay (perf_hooks.monitorEventLoopDelay). The time is from the first
-// message to the sink's count reaching `count` (UDP: to the count no longer growing for 1 s;
-// what UDP lost is shown). Peers: winston-syslog, pino-syslog (its documented pipeline,
-// pino-syslog -> pino-socket in pino's worker thread) and syslog-client.
+// The collector is a plain Node sink in a child process that counts records (by a marker every
+// message carries: TCP clients frame differently) or datagrams. Each client runs in a child
+// process of its own: it logs `count` messages, 1000 per event-loop turn, then flushes the way its
+// library documents, and reports its largest event-loop delay (perf_hooks.monitorEventLoopDelay,
+// over the whole run: logging and flushing). The rate is messages counted at the sink divided by
+// the time from the first message to the sink's last new one. Runs are interleaved (`--runs`,
+// default 3) and the medians compared, so a burst of load from elsewhere hits every client alike.
+//
+// Every run has a timeout (RUN_TIMEOUT_MS), and an app whose library's flush never resolves
+// reports after FINISH_MS anyway, flagged. (The run that hung before this: pino's transport is
+// a worker thread that thread-stream unrefs, so an app awaiting the transport's 'close' had
+// nothing keeping its event loop alive, ended with Node's exit code 13 (unsettled top-level
+// await) before reporting, and the runner waited for its report for ever.)
+//
+// Peers: winston-syslog, pino-syslog (its documented transport pipeline: pino-syslog ->
+// pino-socket in pino's worker thread) and syslog-client. For UDP, `node-dgram` (a bare
+// dgram.send() of one prebuilt datagram per message) shows the ceiling any Node library has: no
+// sendmmsg(2), one syscall per datagram.
 
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -22,7 +33,9 @@ import { fileURLToPath } from 'node:url'
 
 const SELF = fileURLToPath(import.meta.url)
 const CLIENTS = ['stele', 'winston-syslog', 'pino-syslog', 'syslog-client'] as const
-type Client = typeof CLIENTS[number]
+/** Not a peer: Node's dgram.send() of one prebuilt datagram per message, what any Node library's UDP is bound by. */
+const UDP_CEILING = 'node-dgram' as const
+type Client = typeof CLIENTS[number] | typeof UDP_CEILING
 type Proto = 'tcp' | 'udp'
 const TEXT = 'GET /api/v1/items?page=3 200 12ms user=alice request-id=7d3f2a9c'
 const MARKER = Buffer.from('request-id=7d3f2a9c')
@@ -58,7 +71,10 @@ async function sink (proto: Proto): Promise<void> {
 }
 
 // --- the application ----------------------------------------------------------------------
-interface AppResult { maxDelayMs: number, p99DelayMs: number, startedAt: number, loggedMs: number }
+interface AppResult { maxDelayMs: number, p99DelayMs: number, startedAt: number, loggedMs: number, finished: boolean }
+
+/** How long an app waits for its library's own flush/close before it reports anyway. */
+const FINISH_MS = 30_000
 
 async function app (client: Client, proto: Proto, port: number, count: number): Promise<void> {
   const { log, finish } = await makeClient(client, proto, port)
@@ -71,11 +87,16 @@ async function app (client: Client, proto: Proto, port: number, count: number): 
     await new Promise((resolve) => setImmediate(resolve))
   }
   const loggedMs = Date.now() - startedAt
-  await finish()
+  // A library whose flush never resolves (pino-socket, see the header) must not hang the run.
+  let timer: NodeJS.Timeout | undefined
+  const finished = await Promise.race([
+    finish().then(() => true, () => false),
+    new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), FINISH_MS) })
+  ])
+  clearTimeout(timer)
   histogram.disable()
-  const result: AppResult = { maxDelayMs: histogram.max / 1e6, p99DelayMs: histogram.percentile(99) / 1e6, startedAt, loggedMs }
-  process.send!(result)
-  process.disconnect()
+  const result: AppResult = { maxDelayMs: histogram.max / 1e6, p99DelayMs: histogram.percentile(99) / 1e6, startedAt, loggedMs, finished }
+  process.send!(result, () => process.exit(0))
 }
 
 async function makeClient (client: Client, proto: Proto, port: number): Promise<{ log: (n: number) => void, finish: () => Promise<void> }> {
@@ -84,6 +105,18 @@ async function makeClient (client: Client, proto: Proto, port: number): Promise<
       const { createLogger } = await import('../../src/client/index.js')
       const logger = createLogger({ transport: proto, port, framing: 'lf', appName: 'bench', buffer: { maxRecords: 1_000_000, maxBytes: 512 * 1024 * 1024 } })
       return { log: (n) => logger.info(`${TEXT} n=${n}`), finish: async () => { await logger.close(120000) } }
+    }
+    case 'node-dgram': {
+      const dgramModule = (await import('node:dgram')).default
+      const socket = dgramModule.createSocket('udp4')
+      await new Promise<void>((resolve) => socket.connect(port, '127.0.0.1', resolve))
+      const datagram = Buffer.from(`<14>1 2026-01-01T00:00:00.000Z host bench 1 - - ${TEXT} n=0000000`)
+      let done = 0
+      const counted = (): void => { done++ }
+      return {
+        log: () => { socket.send(datagram, counted) },
+        finish: async () => { while (done < currentCount) await new Promise((resolve) => setTimeout(resolve, 5)); socket.close() }
+      }
     }
     case 'syslog-client': {
       const syslog = (await import('syslog-client' as string)).default
@@ -118,6 +151,9 @@ async function makeClient (client: Client, proto: Proto, port: number): Promise<
       const logger = pino(transport)
       return {
         log: (n) => logger.info(`${TEXT} n=${n}`),
+        // pino's documented shutdown: end the transport and wait for 'close'. pino-socket's TCP
+        // connection pipes with { end: false }, so the worker never ends and 'close' never comes
+        // over tcp: the app's FINISH_MS cap ends it, and the run is flagged.
         finish: async () => { const closed = once(transport, 'close'); transport.end(); await closed }
       }
     }
@@ -130,50 +166,80 @@ function ask (child: ChildProcess): Promise<number> {
   return new Promise((resolve) => { child.once('message', (m: any) => resolve(m.count)); child.send('count') })
 }
 
-async function runOne (client: Client, proto: Proto, count: number): Promise<{ rate: number, received: number, app: AppResult }> {
+/** Per run: the app must report within this, else it is killed and the run reported as incomplete. */
+const RUN_TIMEOUT_MS = 120_000
+
+interface RunResult { rate: number, received: number, app: AppResult | null, problem: string | null }
+
+async function runOne (client: Client, proto: Proto, count: number): Promise<RunResult> {
   const sinkChild = fork(SELF, ['--role', 'sink', '--proto', proto])
   const [{ port }] = await once(sinkChild, 'message') as [{ port: number }]
-  const appChild = fork(SELF, ['--role', 'app', '--client', client, '--proto', proto, '--port', String(port), '--count', String(count)])
-  let app: AppResult | undefined
+  const appChild = fork(SELF, ['--role', 'app', '--client', client, '--proto', proto, '--port', String(port), '--count', String(count)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+  let app: AppResult | null = null
+  let exit: string | null = null
+  let stderr = ''
+  appChild.stderr!.setEncoding('utf8').on('data', (c: string) => { stderr += c })
   appChild.on('message', (m: AppResult) => { app = m })
+  appChild.on('exit', (code, signal) => { exit = signal ?? `exit code ${code}` })
   const started = Date.now()
   let received = 0
   let lastChange = Date.now()
-  let doneAt = 0
-  while (Date.now() - started < 60000) {
+  let problem: string | null = null
+  for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 20))
     const now = await ask(sinkChild)
     if (now !== received) { received = now; lastChange = Date.now() }
-    if (received >= count) { doneAt = lastChange; break }
-    if (app !== undefined && Date.now() - lastChange > 2000) { doneAt = lastChange; break }
+    if (received >= count && app !== null) break
+    // The app is done (or gone) and the count has stopped growing: what arrived is what there is.
+    if ((app !== null || exit !== null) && Date.now() - lastChange > 2000) break
+    if (Date.now() - started > RUN_TIMEOUT_MS) { problem = `no result within ${RUN_TIMEOUT_MS / 1000} s`; break }
   }
-  if (app === undefined) await once(appChild, 'message')
-  if (appChild.exitCode === null) await Promise.race([once(appChild, 'exit'), new Promise((resolve) => setTimeout(resolve, 5000))])
-  appChild.kill()
-  sinkChild.kill()
-  const elapsedMs = (doneAt === 0 ? Date.now() : doneAt) - app!.startedAt
-  return { rate: received / (elapsedMs / 1000), received, app: app! }
+  if (app === null && problem === null) problem = `the app ended (${exit}) without reporting${stderr === '' ? '' : `: ${stderr.trim().split('\n').slice(-1)[0]}`}`
+  if (app !== null && !(app as AppResult).finished) problem = `its flush/close did not complete within ${FINISH_MS / 1000} s`
+  appChild.kill('SIGKILL')
+  sinkChild.kill('SIGKILL')
+  const begin = app === null ? started : (app as AppResult).startedAt
+  const elapsedMs = Math.max(1, lastChange - begin)
+  return { rate: received / (elapsedMs / 1000), received, app, problem }
 }
 
 async function main (): Promise<void> {
-  const { values } = parseArgs({ options: { role: { type: 'string' }, client: { type: 'string' }, proto: { type: 'string' }, port: { type: 'string' }, count: { type: 'string' }, only: { type: 'string' } } })
+  const { values } = parseArgs({ options: { role: { type: 'string' }, client: { type: 'string' }, proto: { type: 'string' }, port: { type: 'string' }, count: { type: 'string' }, only: { type: 'string' }, runs: { type: 'string' } } })
   const count = Number(values.count ?? 100000)
   if (values.role === 'sink') return await sink(values.proto as Proto)
   if (values.role === 'app') { currentCount = count; return await app(values.client as Client, values.proto as Proto, Number(values.port), count) }
   console.log(`client bench: ${count} messages of ~${TEXT.length + 10} bytes per run; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
-  for (const proto of ['tcp', 'udp'] as const) {
-    const rows: Array<[Client, number, number, AppResult]> = []
-    for (const client of CLIENTS) {
-      if (values.only !== undefined && !values.only.split(',').includes(client)) continue
-      const r = await runOne(client, proto, count)
-      rows.push([client, r.rate, r.received, r.app])
-      console.log(`${proto}  ${client.padEnd(15)} ${Math.round(r.rate).toString().padStart(8)} msg/s  received ${r.received}/${count}  event-loop delay max ${r.app.maxDelayMs.toFixed(1)} ms, p99 ${r.app.p99DelayMs.toFixed(1)} ms`)
+  const runs = Number(values.runs ?? 3)
+  const median = (xs: number[]): number => { const sorted = [...xs].sort((a, b) => a - b); return sorted[Math.floor(sorted.length / 2)]! }
+  for (const proto of (['tcp', 'udp'] as const).filter((p) => values.proto === undefined || values.proto === p)) {
+    const clients: Client[] = [...CLIENTS, ...(proto === 'udp' ? [UDP_CEILING] : [])].filter((c) => values.only === undefined || values.only.split(',').includes(c))
+    const results = new Map<Client, RunResult[]>(clients.map((c) => [c, []]))
+    // Interleaved runs, so that a burst of load from elsewhere hits every client alike.
+    for (let run = 0; run < runs; run++) {
+      for (const client of clients) {
+        const r = await runOne(client, proto, count)
+        results.get(client)!.push(r)
+        const delay = r.app === null ? 'event-loop delay n/a' : `event-loop delay max ${r.app.maxDelayMs.toFixed(1)} ms, p99 ${r.app.p99DelayMs.toFixed(1)} ms`
+        console.log(`  run ${run + 1} ${proto} ${client.padEnd(15)} ${Math.round(r.rate).toString().padStart(8)} msg/s  received ${r.received}/${count}  ${delay}${r.problem === null ? '' : `  [${r.problem}]`}`)
+      }
     }
-    const stele = rows.find((r) => r[0] === 'stele')
-    const peers = rows.filter((r) => r[0] !== 'stele')
+    const summary = new Map<Client, { rate: number, maxDelayMs: number }>()
+    for (const [client, rs] of results) {
+      const delays = rs.filter((r) => r.app !== null).map((r) => r.app!.maxDelayMs)
+      const rate = median(rs.map((r) => r.rate))
+      const maxDelayMs = delays.length === 0 ? NaN : median(delays)
+      summary.set(client, { rate, maxDelayMs })
+      const problems = [...new Set(rs.map((r) => r.problem).filter((p) => p !== null))]
+      console.log(`${proto}  ${client.padEnd(15)} median ${Math.round(rate).toString().padStart(8)} msg/s  largest event-loop delay median ${maxDelayMs.toFixed(1)} ms (runs: ${delays.map((d) => d.toFixed(0)).join(', ')} ms)${problems.length === 0 ? '' : `  [${problems.join('; ')}]`}`)
+    }
+    const stele = summary.get('stele')
+    const peers = [...summary].filter(([c, v]) => c !== 'stele' && c !== UDP_CEILING && !Number.isNaN(v.maxDelayMs))
     if (stele !== undefined && peers.length > 0) {
-      const fastest = peers.reduce((a, b) => (b[1] > a[1] ? b : a))
-      console.log(`${proto}  stele / fastest peer (${fastest[0]}): ${(stele[1] / fastest[1]).toFixed(2)}x; event-loop delay max ${stele[3].maxDelayMs.toFixed(1)} ms vs ${fastest[3].maxDelayMs.toFixed(1)} ms`)
+      const fastest = peers.reduce((a, b) => (b[1].rate > a[1].rate ? b : a))
+      const calmest = peers.reduce((a, b) => (b[1].maxDelayMs < a[1].maxDelayMs ? b : a))
+      console.log(`${proto}  stele / fastest peer (${fastest[0]}): ${(stele.rate / fastest[1].rate).toFixed(2)}x throughput; largest event-loop delay stele ${stele.maxDelayMs.toFixed(1)} ms vs lowest peer (${calmest[0]}) ${calmest[1].maxDelayMs.toFixed(1)} ms: ${(stele.maxDelayMs / calmest[1].maxDelayMs).toFixed(2)}x`)
+      const ceiling = summary.get(UDP_CEILING)
+      if (ceiling !== undefined) console.log(`${proto}  ceiling (node dgram.send, one prebuilt datagram per message): ${Math.round(ceiling.rate)} msg/s; stele at ${(stele.rate / ceiling.rate * 100).toFixed(0)}% of it, 3x the fastest peer would be ${(3 * fastest[1].rate / ceiling.rate).toFixed(2)}x the ceiling`)
     }
   }
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)

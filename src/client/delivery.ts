@@ -1,14 +1,15 @@
-// The client's delivery loop: one per root logger (children share it). It owns the bounded
-// buffer, the connection (a Link, see links.ts), the reconnect back-off, the counters and the
-// events.
+// The client's delivery loop: one per root logger (children share it). It owns the backlog (a
+// bounded buffer in memory, or the disk queue: backlog.ts), the connection (a Link, see
+// links.ts), the reconnect back-off, the counters and the events.
 //
-// A record's life: log() formats it and push()es it here (or drops it, counted, when the buffer
-// is full). Once per event-loop turn, pump() moves records from the buffer to the link: on a
-// stream framed into a batch of up to BATCH_BYTES per write(), on a datagram link one per
-// write(). Written records stay "in flight" until the link reports the write complete
-// (`written`); only then are they counted as sent. When a connection is lost, the records in
-// flight go back to the front of the buffer and are sent again on the next connection: a
-// message may then arrive twice, but none is lost on our side.
+// A record's life: log() formats it and push()es it here (or drops it, counted, when the backlog
+// is full). Once per event-loop turn, pump() moves records from the backlog to the link: on a
+// stream framed (by the link: RFC 6587, or RELP's txnr frames) into a batch of up to BATCH_BYTES
+// per write(), on a datagram link one per write(). Records handed over stay "in flight" until the
+// link reports them complete (`written`: the write callback, or for RELP the collector's
+// "rsp 200"); only then are they counted as sent and leave the backlog. When a connection is
+// lost, the records in flight wait again at the front and are sent again on the next
+// connection: a message may then arrive twice, but none is lost on our side.
 //
 // Drops are counted and reported as OpenBSD's sendsyslog(2) does: the first record on a
 // connection after drops is a message of our own, "dropped N messages (buffer full)".
@@ -24,8 +25,8 @@ import { ClientConnectionError } from '../errors.js'
 import type { TlsMaterial } from '../tls/context.js'
 import { describeLinkError, LINKS, loadTlsMaterial, type Link, type LinkEvents } from './links.js'
 import type { ResolvedOptions } from './options.js'
-import { RecordQueue } from './record-queue.js'
-import { frameRecord, type RecordEncoder, type RecordHeader } from './record-encoder.js'
+import { DiskBacklog, MemoryBacklog, type Backlog } from './backlog.js'
+import type { RecordEncoder, RecordHeader } from './record-encoder.js'
 
 /** Plain numbers, read at any time (`logger.counters`). */
 export interface LoggerCounters {
@@ -66,11 +67,13 @@ export interface FlushResult {
   readonly ok: boolean
   /** Records still not delivered at the timeout (buffered or in flight); 0 when ok. */
   readonly pending: number
+  /** close() with buffer.disk: of those pending, how many stay in the disk queue for the next start (not dropped). */
+  readonly kept?: number
 }
 
 const BATCH_BYTES = 64 * 1024
 /** Bytes written per event-loop turn before yielding (a fast collector could otherwise keep us). */
-const TURN_BYTES = 1024 * 1024
+const TURN_BYTES = 256 * 1024
 /** Datagrams sent per turn, and at most in flight (dgram has no backpressure of its own). */
 const TURN_DATAGRAMS = 1024
 const MAX_DATAGRAMS_IN_FLIGHT = 4096
@@ -83,7 +86,7 @@ export class Delivery implements LinkEvents {
   readonly options: ResolvedOptions
   readonly encoder: RecordEncoder
   readonly #noticeHeader: RecordHeader
-  readonly #queue: RecordQueue
+  readonly #backlog: Backlog
   readonly #backoff: Backoff
   readonly #batch = new ByteWriter(BATCH_BYTES * 2)
   #state: State = 'idle'
@@ -93,13 +96,14 @@ export class Delivery implements LinkEvents {
   #timer: NodeJS.Timeout | null = null
   #tlsMaterial: TlsMaterial | null = null
   #closing = false
-  /** Records handed to the link, oldest first, not yet confirmed; #inflightHead indexes the oldest. */
-  #inflight: Buffer[] = []
-  #inflightHead = 0
+  /** Entries handed to the link and not confirmed: the backlog's records in flight, plus the notice if one is. */
+  #inflight = 0
   /** Drops not yet reported in a notice, and the notice record in flight with its count. */
   #unreported = 0
   #notice: Buffer | null = null
   #noticeCount = 0
+  /** Entries in flight before the notice (it is confirmed when that many and one more are). */
+  #noticeAt = 0
   /** Drops not yet announced by a 'dropped' event. */
   #dropsToEmit = 0
   #waiters: Array<() => void> = []
@@ -109,7 +113,17 @@ export class Delivery implements LinkEvents {
     this.options = options
     this.encoder = encoder
     this.#noticeHeader = noticeHeader
-    this.#queue = new RecordQueue(options.maxRecords, options.maxBufferBytes)
+    this.#backlog = options.disk === null
+      ? new MemoryBacklog(options.maxRecords, options.maxBufferBytes, options.overflow)
+      : new DiskBacklog({ ...options.disk, overflow: options.overflow })
+    this.#backlog.onReady(this.#onReady)
+    if (options.disk !== null) {
+      // Recovery of the directory: records left by an earlier run are sent first.
+      this.#backlog.open().then(this.#onReady, (err: Error) => {
+        this.counters.errors++
+        this.#emit('error', err)
+      })
+    }
     this.#backoff = new Backoff(options.reconnectMinMs, options.reconnectMaxMs)
     if (options.connectEagerly) this.#connect()
   }
@@ -117,8 +131,7 @@ export class Delivery implements LinkEvents {
   get connected (): boolean { return this.#state === 'open' }
   get closing (): boolean { return this.#closing }
   /** Records buffered or in flight. */
-  get pending (): number { return this.#queue.length + this.#inflight.length - this.#inflightHead - (this.#notice === null ? 0 : 1) }
-  get bufferedBytes (): number { return this.#queue.bytes }
+  get pending (): number { return this.#backlog.waiting + this.#backlog.inflight }
 
   // --- the hot path -----------------------------------------------------------------------
 
@@ -126,13 +139,8 @@ export class Delivery implements LinkEvents {
   push (record: Buffer): void {
     this.counters.logged++
     this.counters.truncated = this.encoder.truncated
-    const queue = this.#queue
-    if (queue.full(record.length)) {
-      if (this.options.overflow === 'drop-newest') { this.#drop(1); return }
-      while (queue.length > 0 && queue.full(record.length)) { queue.shift(); this.#drop(1) }
-      if (queue.full(record.length)) { this.#drop(1); return }
-    }
-    queue.push(record)
+    const dropped = this.#backlog.add(record)
+    if (dropped > 0) this.#drop(dropped)
     if (!this.#scheduled) {
       if (this.#state === 'open') this.#schedule()
       else if (this.#state === 'idle') this.#connect()
@@ -152,6 +160,10 @@ export class Delivery implements LinkEvents {
     this.#unreported += count
     this.#dropsToEmit += count
     if (!this.#scheduled) this.#schedule()
+  }
+
+  #onReady = (): void => {
+    if (!this.#scheduled && this.#state === 'open') this.#schedule()
   }
 
   #schedule (): void {
@@ -175,17 +187,17 @@ export class Delivery implements LinkEvents {
 
   /** True when records are left for the next turn. */
   #pumpStream (link: Link): boolean {
-    const queue = this.#queue
+    const backlog = this.#backlog
     const batch = this.#batch
     let written = 0
     while (written < TURN_BYTES) {
       let records = 0
-      if (this.#notice === null && this.#unreported > 0) { this.#takeNotice(); frameRecord(batch, this.#notice!, link.framing); records++ }
-      while (batch.length < BATCH_BYTES) {
-        const record = queue.shift()
+      if (this.#notice === null && this.#unreported > 0 && link.room > 0) { this.#takeNotice(); link.frame(batch, this.#notice!); records++ }
+      while (batch.length < BATCH_BYTES && link.room > 0) {
+        const record = backlog.take()
         if (record === undefined) break
-        this.#inflight.push(record)
-        frameRecord(batch, record, link.framing)
+        this.#inflight++
+        link.frame(batch, record)
         records++
       }
       if (records === 0) return false
@@ -194,24 +206,24 @@ export class Delivery implements LinkEvents {
       if (!link.write(bytes, records)) { if (this.#link === link) this.#blocked = true; return false }
       if (this.#link !== link) return false
     }
-    return queue.length > 0
+    return backlog.waiting > 0
   }
 
   #pumpDatagrams (link: Link): boolean {
-    const queue = this.#queue
+    const backlog = this.#backlog
     if (this.#notice === null && this.#unreported > 0) {
       this.#takeNotice()
       if (!link.write(this.#notice!, 1)) { if (this.#link === link) this.#blocked = true; return false }
     }
     for (let sent = 0; sent < TURN_DATAGRAMS; sent++) {
-      if (this.#inflight.length - this.#inflightHead >= MAX_DATAGRAMS_IN_FLIGHT) return false // written() schedules
-      const record = queue.shift()
+      if (this.#inflight >= MAX_DATAGRAMS_IN_FLIGHT) return false // written() schedules
+      const record = backlog.take()
       if (record === undefined) return false
-      this.#inflight.push(record)
+      this.#inflight++
       if (!link.write(record, 1)) { if (this.#link === link) this.#blocked = true; return false }
       if (this.#link !== link) return false
     }
-    return queue.length > 0
+    return backlog.waiting > 0
   }
 
   /** The notice for the drops so far goes in flight first (sendsyslog(2)'s "dropped N messages"). */
@@ -220,7 +232,8 @@ export class Delivery implements LinkEvents {
     this.#unreported = 0
     this.#noticeCount = count
     this.#notice = this.encoder.encode(this.#noticeHeader, 4, `dropped ${count} message${count === 1 ? '' : 's'} (buffer full)`, undefined)
-    this.#inflight.push(this.#notice)
+    this.#noticeAt = this.#inflight
+    this.#inflight++
   }
 
   // --- LinkEvents -----------------------------------------------------------------------
@@ -238,18 +251,21 @@ export class Delivery implements LinkEvents {
 
   written (link: Link, records: number): void {
     if (link !== this.#link) return
-    const inflight = this.#inflight
-    let head = this.#inflightHead
-    const end = head + records
     let sent = records
-    for (; head < end; head++) {
-      if (inflight[head] === this.#notice) { this.#notice = null; this.#noticeCount = 0; this.counters.notices++; sent-- }
-      inflight[head] = undefined as unknown as Buffer // let the slab go
+    if (this.#notice !== null) {
+      if (this.#noticeAt < records) {
+        this.#notice = null
+        this.#noticeCount = 0
+        this.counters.notices++
+        sent--
+      } else {
+        this.#noticeAt -= records
+      }
     }
+    this.#inflight -= records
+    this.#backlog.confirm(sent)
     this.counters.sent += sent
-    if (head >= inflight.length) { inflight.length = 0; head = 0 }
-    this.#inflightHead = head
-    if (link.datagram && !this.#scheduled && !this.#blocked && this.#queue.length > 0) this.#schedule()
+    if (link.datagram && !this.#scheduled && !this.#blocked && this.#backlog.waiting > 0) this.#schedule()
     if (this.#waiters.length > 0 && this.#idle()) this.#settle()
   }
 
@@ -285,29 +301,17 @@ export class Delivery implements LinkEvents {
     this.#timer.unref()
   }
 
-  /** Records written but not confirmed go back to the front, newest first, so the order holds. */
+  /** Records written but not confirmed wait again, in front, so the order holds. */
   #requeueInflight (): void {
-    const inflight = this.#inflight
-    for (let i = inflight.length - 1; i >= this.#inflightHead; i--) {
-      const record = inflight[i]!
-      if (record === this.#notice) {
-        // Not confirmed: its drops go into the next notice, which is written first again.
-        this.#unreported += this.#noticeCount
-        this.#notice = null
-        this.#noticeCount = 0
-        continue
-      }
-      this.#queue.unshift(record)
+    if (this.#notice !== null) {
+      // Not confirmed: its drops go into the next notice, which is written first again.
+      this.#unreported += this.#noticeCount
+      this.#notice = null
+      this.#noticeCount = 0
     }
-    inflight.length = 0
-    this.#inflightHead = 0
-    // The buffer's limits hold for what came back too.
-    const queue = this.#queue
-    while (queue.length > queue.maxRecords || queue.bytes > queue.maxBytes) {
-      if (this.options.overflow === 'drop-newest') queue.pop()
-      else queue.shift()
-      this.#drop(1)
-    }
+    this.#inflight = 0
+    const dropped = this.#backlog.rewind()
+    if (dropped > 0) this.#drop(dropped)
   }
 
   // --- connecting -----------------------------------------------------------------------
@@ -319,7 +323,7 @@ export class Delivery implements LinkEvents {
 
   #connect (): void {
     this.#state = 'connecting'
-    if (this.options.transport === 'tls' && this.#tlsMaterial === null) {
+    if (this.options.useTls && this.#tlsMaterial === null) {
       // The files are read once, asynchronously; a bad file is reported and tried again.
       loadTlsMaterial(this.options.tls).then((material) => {
         this.#tlsMaterial = material
@@ -352,7 +356,7 @@ export class Delivery implements LinkEvents {
   // --- flush and close ------------------------------------------------------------------
 
   #idle (): boolean {
-    return this.#queue.length === 0 && this.#inflight.length === this.#inflightHead && this.#unreported === 0 && this.#notice === null
+    return this.#backlog.waiting === 0 && this.#inflight === 0 && this.#unreported === 0 && this.#notice === null
   }
 
   #settle (): void {
@@ -404,15 +408,17 @@ export class Delivery implements LinkEvents {
     this.#state = 'closed'
     this.#link = null
     const pending = this.pending
-    if (pending > 0) {
+    // A disk backlog keeps what is left for the next start; a memory one loses it.
+    const kept = await this.#backlog.close()
+    const lost = pending - kept
+    if (lost > 0) {
       // What never went out is lost now: count it, and say so.
-      this.counters.dropped += pending
-      this.#emit('dropped', { count: pending, reason: 'close-timeout' })
-      while (this.#queue.shift() !== undefined) {}
-      this.#inflight.length = 0
-      this.#inflightHead = 0
+      this.counters.dropped += lost
+      this.#emit('dropped', { count: lost, reason: 'close-timeout' })
+      this.#backlog.discard()
     }
-    return { ok: result.ok && pending === 0, pending }
+    this.#inflight = 0
+    return { ok: result.ok && pending === 0, pending, ...(kept > 0 ? { kept } : {}) }
   }
 
   // --- events ---------------------------------------------------------------------------

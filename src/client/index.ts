@@ -3,6 +3,6 @@
 export { createLogger, Logger } from './logger.js'
 export type { ChildOptions, LogMessage, Severity, SeverityLevel } from './logger.js'
 export type { DroppedEvent, FlushResult, LoggerCounters, LoggerEvents } from './delivery.js'
-export type { BufferOptions, ClientFraming, ClientTlsOptions, ClientTransport, LoggerOptions, OverflowPolicy, ReconnectOptions } from './options.js'
+export type { BufferOptions, ClientFraming, ClientTlsOptions, ClientTransport, DiskBufferOptions, LoggerOptions, OverflowPolicy, ReconnectOptions, RelpOptions } from './options.js'
 export type { StructuredData } from './record-encoder.js'
 export { SteleError, InvalidOptionError, TransportUnavailableError, ClientConnectionError } from '../errors.js'

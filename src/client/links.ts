@@ -10,21 +10,21 @@
 //   unix       as glibc's syslog(3): a datagram socket through the optional unix-dgram addon
 //              (the daemon's unix input and `stele send` use it too), else, or when the socket
 //              is a stream socket (EPROTOTYPE), a stream connection.
-//   relp       not here yet. The RELP session (src/relp/, on the relp branch) plugs in as one
-//              more factory in LINKS: its Link takes framed batches like tcp (framing is RELP's
-//              own, so `framing` is ignored) and calls `written(n)` when the collector's
-//              `rsp 200` acknowledges the n records of a batch rather than on the socket write,
-//              which makes flush()/close() mean "acknowledged" instead of "in the kernel". Then
-//              drop the TransportUnavailableError in options.ts.
+//   relp       relp-link.ts: RELP's own framing (a txnr per record), over TCP or TLS; `written`
+//              when the collector's "rsp 200" acknowledges records, not on the socket write, so
+//              flush()/close() mean "acknowledged" there instead of "in the kernel".
 
 import dgram from 'node:dgram'
 import net from 'node:net'
-import tls from 'node:tls'
 import { loadUnixDgram } from '../inputs/unix.js'
-import { loadTlsMaterial, secureContextOptions, type TlsMaterial } from '../tls/context.js'
-import { checkServer, describeTlsError } from '../tls/peer.js'
+import { loadTlsMaterial, type TlsMaterial } from '../tls/context.js'
+import { describeTlsError } from '../tls/peer.js'
+import { connectStream } from './stream-connect.js'
 import { reasonOf } from '../cli/send/transport.js'
+import type { ByteWriter } from '../message/byte-writer.js'
 import type { ClientFraming, ResolvedOptions } from './options.js'
+import { frameRecord } from './record-encoder.js'
+import { relpLink } from './relp-link.js'
 
 export interface LinkEvents {
   /** Connected (for TLS: handshake done and the collector's certificate accepted). */
@@ -40,8 +40,10 @@ export interface LinkEvents {
 export interface Link {
   /** One record per write() (no framing) when true; framed batches when false. */
   readonly datagram: boolean
-  /** Stream framing of this link. */
-  readonly framing: ClientFraming
+  /** Records the link takes now (RELP: the window's free slots); Infinity for the others. */
+  readonly room: number
+  /** Streams: appends one record, framed as this link frames it, to the next write's batch. */
+  frame (out: ByteWriter, record: Buffer): void
   /** Hands `bytes` (records framed, or one datagram) over. False: wait for `writable`. */
   write (bytes: Buffer, records: number): boolean
   /** Graceful: what was written goes out, then the connection closes (`closed` follows). */
@@ -57,6 +59,7 @@ export type LinkFactory = (options: ResolvedOptions, events: LinkEvents, tlsMate
 
 class StreamLink implements Link {
   readonly datagram = false
+  readonly room = Infinity
   readonly framing: ClientFraming
   readonly #socket: net.Socket
   readonly #events: LinkEvents
@@ -109,6 +112,8 @@ class StreamLink implements Link {
     if (!this.#closed) this.#events.written(this, records)
   }
 
+  frame (out: ByteWriter, record: Buffer): void { frameRecord(out, record, this.framing) }
+
   write (bytes: Buffer, records: number): boolean {
     if (this.#closed || this.#socket.readableEnded) return false
     this.#counts.push(records)
@@ -123,24 +128,10 @@ class StreamLink implements Link {
   destroy (): void { this.#socket.destroy() }
 }
 
-function tcpLink (options: ResolvedOptions, events: LinkEvents): Link {
-  const socket = net.connect({ host: options.host, port: options.port })
-  return new StreamLink(socket, options.framing, events, 'connect', null)
-}
-
-/** RFC 5425: the same checks as the @tls:// forward and `stele send` (tls/peer.ts). */
-function tlsLink (options: ResolvedOptions, events: LinkEvents, material: TlsMaterial | null): Link {
-  const name = options.tls.servername
-  const socket = tls.connect({
-    host: options.host,
-    port: options.port,
-    ...(material === null ? {} : secureContextOptions(material)),
-    servername: net.isIP(name) === 0 ? name : undefined,
-    rejectUnauthorized: false,
-    checkServerIdentity: () => undefined
-  })
-  const check = (s: net.Socket): string | null => checkServer(s as tls.TLSSocket, { name, fingerprints: options.tls.fingerprints, verify: options.tls.verify })
-  return new StreamLink(socket, 'octet', events, 'secureConnect', check)
+/** tcp, and tls (RFC 5425: octet counting, whatever `framing` says). */
+function streamLink (options: ResolvedOptions, events: LinkEvents, material: TlsMaterial | null): Link {
+  const { socket, openEvent, check } = connectStream(options, material)
+  return new StreamLink(socket, options.useTls ? 'octet' : options.framing, events, openEvent, check)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -148,7 +139,9 @@ function tlsLink (options: ResolvedOptions, events: LinkEvents, material: TlsMat
 
 class UdpLink implements Link {
   readonly datagram = true
+  readonly room = Infinity
   readonly framing: ClientFraming = 'octet'
+  frame (): void {}
   readonly #socket: dgram.Socket
   readonly #events: LinkEvents
   #closed = false
@@ -210,7 +203,9 @@ const CONGESTION = 1
 
 class UnixDgramLink implements Link {
   readonly datagram = true
+  readonly room = Infinity
   readonly framing: ClientFraming = 'nul'
+  frame (): void {}
   readonly #socket: UnixDgramClient
   readonly #events: LinkEvents
   #closed = false
@@ -293,7 +288,9 @@ function unixLink (options: ResolvedOptions, events: LinkEvents): Link {
 /** A connect that failed synchronously: reports `closed` on the next turn. */
 class FailedLink implements Link {
   readonly datagram = true
+  readonly room = Infinity
   readonly framing: ClientFraming = 'octet'
+  frame (): void {}
   constructor (events: LinkEvents, err: Error) {
     setImmediate(() => events.closed(this, err))
   }
@@ -308,10 +305,11 @@ export function describeLinkError (err: Error): string {
   return reason === err.message ? describeTlsError(err) : reason
 }
 
-/** The transports the client can use now; 'relp' joins when src/relp/ lands (see the top of this file). */
+/** One factory per transport. */
 export const LINKS = {
-  tcp: tcpLink,
-  tls: tlsLink,
+  tcp: streamLink,
+  relp: relpLink,
+  tls: streamLink,
   udp: udpLink,
   unix: unixLink
 } satisfies Record<ResolvedOptions['transport'], LinkFactory>

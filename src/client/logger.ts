@@ -1,8 +1,9 @@
 // The client library: `createLogger()` gives an application a syslog logger that never blocks the
 // event loop and never throws from a logging call. A call formats one record (RFC 5424 or RFC
 // 3164, cut to the transport's limit) into a shared buffer and returns; delivery.ts writes the
-// records out once per event-loop turn, buffers them (bounded) while the collector is
-// unreachable, reconnects with back-off and jitter, and reports what it had to drop.
+// records out once per event-loop turn, buffers them (bounded, in memory or on disk) while the
+// collector is unreachable, reconnects with back-off and jitter, and reports what it had to drop.
+// Over RELP a record is delivered once the collector acknowledged it. docs/client.md has it all.
 //
 //   const log = createLogger({ transport: 'tcp', host: 'logs.example', port: 514, appName: 'web' })
 //   log.info('listening', { 'http@32473': { port: 8080 } })
@@ -108,8 +109,9 @@ export class Logger {
   }
 
   /**
-   * Resolves when everything buffered so far was delivered (TCP/TLS: written to the socket and
-   * the socket drained; UDP/unix: sent), or at `timeoutMs` with `pending` > 0: how many were not.
+   * Resolves when everything buffered so far was delivered (RELP: acknowledged by the collector;
+   * TCP/TLS: written to the socket and the socket drained; UDP/unix: sent), or at `timeoutMs`
+   * with `pending` > 0: how many were not.
    */
   async flush (timeoutMs = DEFAULT_FLUSH_MS): Promise<FlushResult> {
     return await this.#delivery.flush(timeoutMs)
@@ -117,7 +119,8 @@ export class Logger {
 
   /**
    * Stops taking records (later calls are counted as dropped), flushes, closes the connection.
-   * Records still pending at `timeoutMs` are dropped, counted, and returned as `pending`.
+   * Records still pending at `timeoutMs` are returned as `pending` and dropped (counted), or,
+   * with buffer.disk, kept in the disk queue for the next start (`kept`).
    */
   async close (timeoutMs = DEFAULT_FLUSH_MS): Promise<FlushResult> {
     liveDeliveries.delete(this.#delivery)
@@ -155,8 +158,8 @@ function messageText (message: unknown): string {
 }
 
 /**
- * A logger for `options`. Throws (InvalidOptionError, TransportUnavailableError for 'relp')
- * only here, for bad options; the logging calls never throw.
+ * A logger for `options`. Throws InvalidOptionError only here, for bad options; the logging
+ * calls never throw.
  */
 export function createLogger (options: LoggerOptions = {}): Logger {
   const resolved = resolveOptions(options)

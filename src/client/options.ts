@@ -4,7 +4,8 @@
 
 import { hostname as systemHostname } from 'node:os'
 import { basename } from 'node:path'
-import { InvalidOptionError, TransportUnavailableError } from '../errors.js'
+import { InvalidOptionError } from '../errors.js'
+import type { FsyncPolicy } from '../queue/disk-queue.js'
 import { facilityFromName } from '../message/priority.js'
 
 export type ClientTransport = 'udp' | 'tcp' | 'tls' | 'relp' | 'unix'
@@ -34,6 +35,29 @@ export interface BufferOptions {
   maxBytes?: number
   /** Which record goes when the buffer is full. Default 'drop-oldest' (the newest are usually the most useful). */
   overflow?: OverflowPolicy
+  /**
+   * Keep records in a disk queue instead of memory, so that they survive an application restart
+   * while the collector is down. maxRecords/maxBytes then do not apply; disk.maxBytes does.
+   */
+  disk?: DiskBufferOptions
+}
+
+/** RELP (rsyslog's Reliable Event Logging Protocol, librelp). */
+export interface RelpOptions {
+  /** Records sent and not yet acknowledged, at most. Default 128 (librelp's). */
+  window?: number
+  /** No answer for this long while records wait for one: the session is reset and they are sent again. Default 30000 ms. */
+  stallTimeoutMs?: number
+}
+
+/** Spill to disk: every record is appended to a crash-safe disk queue (the daemon's) before it is sent. */
+export interface DiskBufferOptions {
+  /** The queue's directory (created if missing); one logger per directory. */
+  dir: string
+  /** Bytes the queue holds; beyond, `overflow` applies. Default 256 MiB. */
+  maxBytes?: number
+  /** 'batch' (default): one fdatasync per event-loop turn of records; 'interval:MS'; 'always'. */
+  fsync?: 'batch' | 'always' | `interval:${number}`
 }
 
 export interface ReconnectOptions {
@@ -47,11 +71,13 @@ export interface LoggerOptions {
   transport?: ClientTransport
   /** Collector host for udp/tcp/tls. Default '127.0.0.1'. */
   host?: string
-  /** Default 514 (udp, tcp), 6514 (tls). */
+  /** Default 514 (udp, tcp), 6514 (tls), 2514 (relp). */
   port?: number
   /** unix: the socket path. Default '/dev/log'. */
   path?: string
+  /** tls: the checks. relp: given (even `{}`), RELP runs over TLS (as rsyslog's omrelp tls="on"). */
   tls?: ClientTlsOptions
+  relp?: RelpOptions
   /** Default 'rfc5424'; 'rfc3164' for unix (as glibc's syslog(3) writes to /dev/log). */
   format?: 'rfc5424' | 'rfc3164'
   /** Stream transports only. Default 'octet' (tcp, tls), 'nul' (unix stream, as glibc). */
@@ -79,7 +105,12 @@ export interface LoggerOptions {
 }
 
 export interface ResolvedOptions {
-  transport: Exclude<ClientTransport, 'relp'>
+  transport: ClientTransport
+  /** tls, or relp with `tls` given. */
+  useTls: boolean
+  relpWindow: number
+  relpStallMs: number
+  disk: { dir: string, maxBytes: number, fsync: FsyncPolicy } | null
   host: string
   port: number
   path: string
@@ -110,16 +141,13 @@ const LIMIT_MAX_BYTES = 1024 * 1024
 
 export function resolveOptions (options: LoggerOptions): ResolvedOptions {
   const transport = options.transport ?? 'udp'
-  if (transport === 'relp') {
-    throw new TransportUnavailableError('relp', 'the RELP session is being built on the relp branch; use tcp or tls meanwhile (see the README, "RELP")')
-  }
-  if (!['udp', 'tcp', 'tls', 'unix'].includes(transport)) throw new InvalidOptionError('transport', transport, 'must be udp, tcp, tls, relp or unix')
+  if (!['udp', 'tcp', 'tls', 'relp', 'unix'].includes(transport)) throw new InvalidOptionError('transport', transport, 'must be udp, tcp, tls, relp or unix')
   const format = options.format ?? (transport === 'unix' ? 'rfc3164' : 'rfc5424')
   if (format !== 'rfc5424' && format !== 'rfc3164') throw new InvalidOptionError('format', format, 'must be rfc5424 or rfc3164')
   const framing = options.framing ?? (transport === 'unix' ? 'nul' : 'octet')
   if (!['octet', 'lf', 'crlf', 'nul'].includes(framing)) throw new InvalidOptionError('framing', framing, 'must be octet, lf, crlf or nul')
   const host = options.host ?? '127.0.0.1'
-  const port = options.port ?? (transport === 'tls' ? 6514 : 514)
+  const port = options.port ?? (transport === 'tls' ? 6514 : transport === 'relp' ? 2514 : 514)
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidOptionError('port', port, 'must be an integer 1..65535')
   const path = options.path ?? '/dev/log'
   const datagram = transport === 'udp' || transport === 'unix'
@@ -137,9 +165,19 @@ export function resolveOptions (options: LoggerOptions): ResolvedOptions {
   checkInteger('reconnect.minDelayMs', reconnectMinMs, 1, 3_600_000)
   checkInteger('reconnect.maxDelayMs', reconnectMaxMs, reconnectMinMs, 3_600_000)
   const tls = options.tls ?? {}
+  const useTls = transport === 'tls' || (transport === 'relp' && options.tls !== undefined)
+  const relpWindow = options.relp?.window ?? 128
+  checkInteger('relp.window', relpWindow, 1, 100_000)
+  const relpStallMs = options.relp?.stallTimeoutMs ?? 30_000
+  checkInteger('relp.stallTimeoutMs', relpStallMs, 10, 86_400_000)
   const hostText = host.includes(':') ? `[${host}]` : host
+  const scheme = transport === 'relp' && useTls ? 'relp+tls' : transport
   return {
     transport,
+    useTls,
+    relpWindow,
+    relpStallMs,
+    disk: resolveDisk(buffer.disk),
     host,
     port,
     path,
@@ -165,7 +203,7 @@ export function resolveOptions (options: LoggerOptions): ResolvedOptions {
     reconnectMinMs,
     reconnectMaxMs,
     connectEagerly: options.connectEagerly ?? true,
-    target: transport === 'unix' ? `unix://${path}` : `${transport}://${hostText}:${port}`
+    target: transport === 'unix' ? `unix://${path}` : `${scheme}://${hostText}:${port}`
   }
 }
 
@@ -175,6 +213,20 @@ export function resolveFacility (value: string | number): number {
     throw new InvalidOptionError('facility', value, 'must be a facility name (user, local0, ...) or 0..23')
   }
   return facility
+}
+
+function resolveDisk (disk: DiskBufferOptions | undefined): ResolvedOptions['disk'] {
+  if (disk === undefined) return null
+  if (typeof disk.dir !== 'string' || disk.dir === '') throw new InvalidOptionError('buffer.disk.dir', disk.dir, 'must be a directory path')
+  const maxBytes = disk.maxBytes ?? 256 * 1024 * 1024
+  checkInteger('buffer.disk.maxBytes', maxBytes, 64 * 1024, Number.MAX_SAFE_INTEGER)
+  const fsyncText = disk.fsync ?? 'batch'
+  let fsync: FsyncPolicy
+  const interval = /^interval:(\d+)$/.exec(fsyncText)
+  if (fsyncText === 'batch' || fsyncText === 'always') fsync = { mode: fsyncText }
+  else if (interval !== null && Number(interval[1]) >= 1) fsync = { mode: 'interval', intervalMs: Number(interval[1]) }
+  else throw new InvalidOptionError('buffer.disk.fsync', fsyncText, 'must be batch, always or interval:MS')
+  return { dir: disk.dir, maxBytes, fsync }
 }
 
 function checkInteger (name: string, value: number, min: number, max: number): void {

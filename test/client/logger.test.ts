@@ -1,18 +1,20 @@
 // The logger's contract, with real sockets against a real `stele run` (and a bare TCP port
 // nobody listens on): fields and structured data arrive intact over udp, tcp and unix; records
 // are cut on a UTF-8 boundary at the transport's limit; flush()/close() report exactly how many
-// were not delivered; nothing a logging call does throws; relp fails at createLogger().
+// were not delivered; nothing a logging call does throws; bad options fail at createLogger().
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { createLogger, InvalidOptionError, TransportUnavailableError } from '../../src/client/index.js'
+import { createLogger, InvalidOptionError } from '../../src/client/index.js'
 import { waitFor } from '../daemon/harness.js'
 import { freePort } from '../interop/free-port.js'
 import { receivedRecords, startCollector } from './helpers.js'
 
-test('client: relp throws TransportUnavailableError at createLogger(); bad options throw InvalidOptionError', () => {
-  assert.throws(() => createLogger({ transport: 'relp' }), (err: unknown) => err instanceof TransportUnavailableError && err.code === 'STELE_TRANSPORT_UNAVAILABLE')
+test('client: bad options throw InvalidOptionError at createLogger()', () => {
+  assert.throws(() => createLogger({ transport: 'smoke' as never }), InvalidOptionError)
+  assert.throws(() => createLogger({ transport: 'relp', relp: { window: 0 } }), InvalidOptionError)
+  assert.throws(() => createLogger({ buffer: { disk: { dir: '' } } }), InvalidOptionError)
   assert.throws(() => createLogger({ transport: 'tcp', port: 70000 }), InvalidOptionError)
   assert.throws(() => createLogger({ facility: 'nosuch' }), InvalidOptionError)
   assert.throws(() => createLogger({ buffer: { overflow: 'sometimes' as never } }), InvalidOptionError)
@@ -26,13 +28,15 @@ test('client: fields, structured data and children arrive intact over udp, tcp a
   const udp = createLogger({ ...common, transport: 'udp', port, maxMessageBytes: 200 })
   const tcp = createLogger({ ...common, transport: 'tcp', port })
   const unix = createLogger({ ...common, transport: 'unix', path: `${collector.dir}/client.sock` })
-  t.after(async () => { await Promise.all([udp.close(1000), tcp.close(1000), unix.close(1000)]) })
+  const udpDefault = createLogger({ ...common, transport: 'udp', port, appName: 'udp-default' })
+  t.after(async () => { await Promise.all([udp.close(1000), tcp.close(1000), unix.close(1000), udpDefault.close(1000)]) })
   for (const [name, logger] of [['udp', udp], ['tcp', tcp], ['unix', unix]] as const) {
     logger.warning(`hello over ${name}`, { 'x@32473': { k: 'v', quote: 'a"b]c' } })
     logger.child({ msgId: 'DB', structuredData: { 'db@32473': { pool: 'main' } } }).err(`child over ${name}`, { 'db@32473': { query: 7 } })
   }
   udp.info('ü'.repeat(300)) // 600 bytes: cut to fit 200 with the header, never inside a character
-  for (const logger of [udp, tcp, unix]) assert.deepEqual(await logger.flush(10000), { ok: true, pending: 0 })
+  udpDefault.info('é'.repeat(3000)) // 6000 bytes: cut to the UDP default, 2048 with the header
+  for (const logger of [udp, tcp, unix, udpDefault]) assert.deepEqual(await logger.flush(10000), { ok: true, pending: 0 })
   await waitFor(async () => (await receivedRecords(collector.dir)).filter((r) => r.appName === 'app').length >= 7, 'seven records')
   const records = (await receivedRecords(collector.dir)).filter((r) => r.appName === 'app')
   for (const name of ['udp', 'tcp']) {
@@ -53,6 +57,12 @@ test('client: fields, structured data and children arrive intact over udp, tcp a
   assert.ok(/^ü+$/.test(cut.msg), 'no broken character')
   assert.ok(cut.msg.length < 300)
   assert.equal(udp.counters.truncated, 1)
+  let cutDefault: { msg: string } | undefined
+  await waitFor(async () => (cutDefault = (await receivedRecords(collector.dir)).find((r) => r.appName === 'udp-default')) !== undefined, 'the 2048-byte datagram')
+  assert.ok(/^é+$/.test(cutDefault!.msg), 'no broken character')
+  const bytes = Buffer.byteLength(cutDefault!.msg)
+  assert.ok(bytes <= 2048 - 60 && bytes > 2048 - 120, `${bytes} bytes of text in a 2048-byte record`)
+  assert.equal(udpDefault.counters.truncated, 1)
 })
 
 test('client: flush() and close() report exactly how many were not delivered; an error with no listener does not crash; calls never throw', async () => {
@@ -82,10 +92,11 @@ test('client: the event loop stays responsive while the collector is down and th
   }
   histogram.disable()
   const maxMs = histogram.max / 1e6
-  assert.ok(n > 10000, `logged ${n}`)
+  assert.ok(n > 5000, `logged ${n}`)
   assert.ok(logger.counters.dropped > 0, 'the buffer overflowed')
   // A logger that blocked (a synchronous connect or retry loop, an unbounded buffer scan) shows
   // delays of seconds. The bound leaves room for minor GCs (~10 ms with 20000 records held)
-  // and for a machine loaded by other test runs; unloaded, the largest delay is ~30 ms.
-  assert.ok(maxMs < 250, `largest event-loop delay ${maxMs.toFixed(1)} ms (p99 ${(histogram.percentile(99) / 1e6).toFixed(1)} ms)`)
+  // and for a machine loaded by other test runs (load 8 on 2 cores gives ~200 ms scheduling
+  // gaps); unloaded, the largest delay is ~30 ms. Not a performance bound: bench:client is.
+  assert.ok(maxMs < 1000, `largest event-loop delay ${maxMs.toFixed(1)} ms (p99 ${(histogram.percentile(99) / 1e6).toFixed(1)} ms)`)
 })
