@@ -184,7 +184,7 @@ class MemoryOutput implements Output {
   destroy (): void {}
 }
 
-async function session (t: { after: (fn: () => Promise<void>) => void }, settings: Partial<SignSettings>, outputs: MemoryOutput[], hostname = 'host.example.org'): Promise<SigningSession> {
+async function session (t: { after: (fn: () => Promise<void>) => void }, settings: Partial<SignSettings>, outputs: MemoryOutput[], hostname = 'host.example.org', datagram = false): Promise<SigningSession> {
   const dir = await tempDir(t)
   return await SigningSession.open({
     settings: { ...defaultSignSettings(), sg: 0, ...settings },
@@ -192,7 +192,7 @@ async function session (t: { after: (fn: () => Promise<void>) => void }, setting
     hostname,
     timeZone: timeZone('UTC'),
     log: { log () {} },
-    destinations: outputs.map((output) => ({ output, selects: ALL, maxRecordBytes: 0 }))
+    destinations: outputs.map((output) => ({ output, selects: ALL, datagram, maxRecordBytes: 0 }))
   })
 }
 
@@ -203,9 +203,9 @@ function verify (lines: readonly Buffer[], hashes: Array<'sha1' | 'sha256'>): Re
 }
 
 for (const hash of ['sha1', 'sha256'] as const) {
-  test(`signer session: blocks stay within ${MAX_BLOCK_OCTETS} octets (${hash}, a 255-character hostname)`, async (t) => {
+  test(`signer session: a group with a UDP destination keeps its blocks within ${MAX_BLOCK_OCTETS} octets (${hash}, a 255-character hostname)`, async (t) => {
     const out = new MemoryOutput()
-    const s = await session(t, { hash }, [out], 'h'.repeat(255))
+    const s = await session(t, { hash }, [out], 'h'.repeat(255), true)
     const fitting = s.fittingHashes()
     assert.ok(fitting >= (hash === 'sha1' ? 40 : 25), `only ${fitting} hashes per block`)
     for (let i = 0; i < 500; i++) out.write(s.sign(createMessage({ facility: 1, severity: 5, hostname: 'h'.repeat(255), appName: 'app', body: `message ${i}` }), 0))

@@ -18,9 +18,16 @@ export interface SignSettings {
   certFile: string | null
   /** sign_hash=: sha1 (VER 0111, NetBSD's, the default) or sha256 (VER 0121). */
   hash: SignHash
-  /** sign_sb_redundancy=: each message hash is sent in this many consecutive Signature Blocks. Default 3 (NetBSD). */
-  sbRedundancy: number
-  /** sign_sb_max_hashes=: hashes per Signature Block, at most; null = as many as keep the block within 2048 octets. */
+  /**
+   * sign_sb_redundancy=: each message hash is sent in this many consecutive Signature Blocks.
+   * null = by destination (signing-session.ts): 3 (NetBSD) for a group with a UDP destination,
+   * 1 for a group whose destinations all keep what they are given (files, pipes, TCP, TLS, RELP).
+   */
+  sbRedundancy: number | null
+  /**
+   * sign_sb_max_hashes=: hashes per Signature Block, at most. null = by destination: as many as
+   * keep the block within 2048 octets for a group with a UDP destination, else 99 (CNT's limit).
+   */
   sbMaxHashes: number | null
   /** sign_cb_resend=: Certificate Blocks sent again after the first, this many times. Default 2 (NetBSD). */
   cbResend: number
@@ -44,7 +51,7 @@ export function defaultSignSettings (): SignSettings {
     keyFile: null,
     certFile: null,
     hash: 'sha1',
-    sbRedundancy: 3,
+    sbRedundancy: null,
     sbMaxHashes: null,
     cbResend: 2,
     cbResendIntervalS: 30,
@@ -55,5 +62,7 @@ export function defaultSignSettings (): SignSettings {
 
 /** RFC 5848 §4.2.7/4.2.8: CNT is 1..99 hashes; more does not fit the field. */
 export const MAX_SB_HASHES = 99
+/** NetBSD's redundancy against lost datagrams: the default for groups with a UDP destination. */
+export const DATAGRAM_SB_REDUNDANCY = 3
 /** PRI values, and so SPRI values, are 0..191 (RFC 5424 §6.2.1). */
 export const MAX_SPRI = 191

@@ -34,7 +34,7 @@ import {
 } from '../index.js'
 import { HashWindow } from './hash-window.js'
 import { nextRsid } from './rsid-store.js'
-import { MAX_SB_HASHES, type SignSettings } from './settings.js'
+import { DATAGRAM_SB_REDUNDANCY, MAX_SB_HASHES, type SignSettings } from './settings.js'
 import { SignatureGroup } from './signature-group.js'
 import { planGroups } from './signature-groups.js'
 import { loadSigningKey, type SigningKey } from './signing-key.js'
@@ -52,6 +52,8 @@ export const BLOCK_PRI = 110
 export interface SignDestination {
   /** The output the signed records and blocks are written to. */
   readonly output: Output
+  /** A datagram destination (UDP forward): it may lose blocks, so its group sends each hash redundantly. */
+  readonly datagram: boolean
   /** selects[pri] === 1 when the destination's rules select that PRI. */
   readonly selects: ArrayLike<number>
   /** The longest record the output writes whole (UDP: max_datagram_size); 0 = no limit. */
@@ -127,14 +129,33 @@ export class SigningSession {
     this.#log = options.log
     const plan = planGroups(settings.sg, settings.sg2Delims, options.destinations.map((d) => d.selects))
     this.#groupOfPri = plan.groupOfPri
-    const maxHashes = settings.sbMaxHashes ?? this.fittingHashes()
+    let fitting = 0
     this.groups = plan.groups.map((planned) => {
       const members = planned.destinations.map((d) => options.destinations[d]!)
       const limits = members.map((d) => d.maxRecordBytes).filter((n) => n > 0)
-      return new SignatureGroup(planned.spri, members.map((d) => d.output), new HashWindow(maxHashes, settings.sbRedundancy), this.ver, {
+      const { redundancy, maxHashes } = blockShape(settings, members.some((d) => d.datagram), () => (fitting ||= this.fittingHashes()))
+      return new SignatureGroup(planned.spri, members.map((d) => d.output), new HashWindow(maxHashes, redundancy), this.ver, {
         hostname: options.hostname, timeZone: options.timeZone, maxRecordBytes: limits.length === 0 ? 0 : Math.min(...limits), certificateResends: settings.cbResend
       })
     })
+  }
+
+  /** The distinct Signature Block shapes of the groups that have destinations, with how many groups have each. */
+  blockShapes (): Array<{ maxHashes: number, redundancy: number, groups: number }> {
+    const shapes = new Map<string, { maxHashes: number, redundancy: number, groups: number }>()
+    for (const { window, destinations } of this.groups) {
+      if (destinations.length === 0) continue
+      const key = `${window.maxHashes}/${window.redundancy}`
+      const shape = shapes.get(key)
+      if (shape === undefined) shapes.set(key, { maxHashes: window.maxHashes, redundancy: window.redundancy, groups: 1 })
+      else shape.groups++
+    }
+    return [...shapes.values()]
+  }
+
+  /** "99 hashes per Signature Block, redundancy 1 (2 groups); ...": for the start log line. */
+  describeBlocks (): string {
+    return this.blockShapes().map((s) => `${s.maxHashes} hashes per Signature Block, redundancy ${s.redundancy}${this.groups.length === 1 ? '' : ` (${s.groups} groups)`}`).join('; ')
   }
 
   /** Timers for the flush interval and Certificate Block resends (unref'd). */
@@ -185,6 +206,7 @@ export class SigningSession {
       certificateBlocks: this.certificateBlocks,
       signedOnLoop: this.signedOnLoop,
       signErrors: this.signErrors,
+      blockShapes: this.blockShapes(),
       redundancyDegraded: degraded,
       truncatedBeforeHashing: truncated
     }
@@ -223,7 +245,7 @@ export class SigningSession {
     const late = group.window.full && this.#behind
     if (late && !this.#warnedBehind) {
       this.#warnedBehind = true
-      this.#log.log(4, `syslog-sign: signing cannot keep up (RSID ${this.rsid}); Signature Blocks now carry full windows, and some hashes go out in fewer than ${this.#settings.sbRedundancy} blocks (counted as redundancyDegraded in stele stats)`)
+      this.#log.log(4, `syslog-sign: signing cannot keep up (RSID ${this.rsid}); Signature Blocks now carry full windows, and some hashes go out in fewer than ${group.window.redundancy} blocks (counted as redundancyDegraded in stele stats)`)
     }
     const block = group.window.take(late)
     if (block === null) return
@@ -343,5 +365,22 @@ export class SigningSession {
     for (const group of this.groups) {
       if (group.certificateSent && group.certificateResends > 0) this.#sendCertificateBlock(group)
     }
+  }
+}
+
+/**
+ * How many hashes a group's Signature Blocks carry and in how many blocks each hash is sent,
+ * unless sign_sb_max_hashes / sign_sb_redundancy say otherwise. The redundancy and the
+ * 2048-octet limit are defences against datagram loss (NetBSD sends over UDP): a group with a
+ * UDP destination keeps them. A group whose destinations all keep what they are given (files,
+ * pipes, stream forwards, which resend or queue rather than lose) sends each hash once, in full
+ * blocks of 99: about 7 times fewer signatures per message, for the same coverage; a block
+ * then takes about 3 KB (SHA-1) or 4.7 KB (SHA-256), which files and stream transports carry.
+ * `fitting` computes the 2048-octet fit (once per session) only when a group needs it.
+ */
+export function blockShape (settings: SignSettings, datagram: boolean, fitting: () => number): { redundancy: number, maxHashes: number } {
+  return {
+    redundancy: settings.sbRedundancy ?? (datagram ? DATAGRAM_SB_REDUNDANCY : 1),
+    maxHashes: settings.sbMaxHashes ?? (datagram ? fitting() : MAX_SB_HASHES)
   }
 }
