@@ -16,7 +16,8 @@
 // verify, none lost, none unsigned.
 //
 // Flags: --count N, --runs N (default 3), --json, --stele-option KEY=VALUE (repeatable; added to
-// the signed config, e.g. sign_sb_redundancy=1).
+// the signed config, e.g. sign_sb_redundancy=3), --key-bits 1024|2048, --cpu-prof DIR (each
+// daemon writes a V8 CPU profile there, plain-*.cpuprofile and signed-*.cpuprofile).
 
 import os from 'node:os'
 import { generateKeyPairSync } from 'node:crypto'
@@ -36,7 +37,8 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
     'stele-option': { type: 'string', multiple: true, default: [] },
-    'key-bits': { type: 'string' }
+    'key-bits': { type: 'string' },
+    'cpu-prof': { type: 'string' }
   }
 })
 const COUNT = Math.max(1000, Math.floor(Number(args.count)))
@@ -52,7 +54,7 @@ const KEY_BITS = args['key-bits'] === undefined ? null : Number(args['key-bits']
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
 
 type Mode = 'plain' | 'signed'
-interface RunResult { mode: Mode, run: number, seconds: number, msgsPerSec: number, cpuSeconds: number, blocks: number }
+interface RunResult { mode: Mode, run: number, seconds: number, msgsPerSec: number, cpuSeconds: number, blocks: number, signedOnLoop: number, redundancyDegraded: number }
 
 const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -93,7 +95,8 @@ function startStele (dir: string, port: number, mode: Mode): { child: ChildProce
     `*.* -${outFile} format=rfc5424`,
     ''
   ].join('\n'))
-  const child = spawn(process.execPath, [STELE_JS, 'run', '-f', conf], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] })
+  const profile = args['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`, `--cpu-prof-name=${mode}-${Date.now()}.cpuprofile`]
+  const child = spawn(process.execPath, [...profile, STELE_JS, 'run', '-f', conf], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] })
   return { child, ctl, outFile }
 }
 
@@ -121,7 +124,7 @@ async function startSender (load: LoadFile, port: number): Promise<{ child: Chil
   return { child, go: () => child.send({ type: 'go' }) }
 }
 
-interface Stats { inputs: Array<{ received: number }>, outputs: Array<{ received: number, written: number, dropped: Record<string, number> }>, signing?: { signatureBlocks: number, certificateBlocks: number } }
+interface Stats { inputs: Array<{ received: number }>, outputs: Array<{ received: number, written: number, dropped: Record<string, number> }>, signing?: { signatureBlocks: number, certificateBlocks: number, signedOnLoop: number, redundancyDegraded: number } }
 
 async function oneRun (dir: string, load: LoadFile, mode: Mode, run: number): Promise<RunResult> {
   const port = await freePort()
@@ -147,7 +150,7 @@ async function oneRun (dir: string, load: LoadFile, mode: Mode, run: number): Pr
   stele.child.kill('SIGTERM')
   await waitExit(stele.child, 30_000)
   await waitExit(sender.child, 5000)
-  return { mode, run, seconds, msgsPerSec: COUNT / seconds, cpuSeconds: cpu, blocks: (stats.signing?.signatureBlocks ?? 0) + (stats.signing?.certificateBlocks ?? 0) }
+  return { mode, run, seconds, msgsPerSec: COUNT / seconds, cpuSeconds: cpu, blocks: (stats.signing?.signatureBlocks ?? 0) + (stats.signing?.certificateBlocks ?? 0), signedOnLoop: stats.signing?.signedOnLoop ?? 0, redundancyDegraded: stats.signing?.redundancyDegraded ?? 0 }
 }
 
 async function main (): Promise<void> {
@@ -169,7 +172,7 @@ async function main (): Promise<void> {
         const result = await oneRun(dir, load, mode, run)
         results.push(result)
         if (mode === 'signed') lastSigned = join(dir, 'signed.log')
-        if (!args.json) console.error(`run ${run} ${mode}: ${mps(result.msgsPerSec)} in ${result.seconds.toFixed(2)} s, CPU ${result.cpuSeconds.toFixed(2)} s${mode === 'signed' ? `, ${result.blocks} blocks` : ''}`)
+        if (!args.json) console.error(`run ${run} ${mode}: ${mps(result.msgsPerSec)} in ${result.seconds.toFixed(2)} s, CPU ${result.cpuSeconds.toFixed(2)} s${mode === 'signed' ? `, ${result.blocks} blocks (${result.signedOnLoop} signed on the event loop, ${result.redundancyDegraded} hashes with redundancy given up)` : ''}`)
       }
     }
     const verify = execFileSync(process.execPath, [STELE_JS, 'verify', '--sha256', '-q', '-i', lastSigned, '-o', '/dev/null', '-u', '/dev/null'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })

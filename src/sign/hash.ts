@@ -4,7 +4,8 @@
 // the trailing newline that the file output adds; its verifier (verify.pl) hashes each log
 // line after chomp, i.e. without the "\n". Callers pass exactly those bytes.
 //
-// API: hashMessage(bytes, ver) -> base64 hash string (28 chars for 0111, 44 for 0121).
+// API: hashMessage(bytes, ver) -> base64 hash string (28 chars for 0111, 44 for 0121);
+//      messageHasher(ver) -> the same as a function of the bytes alone, for a caller that hashes many.
 
 import * as crypto from 'node:crypto'
 import { parseVer, type Ver } from './ver.js'
@@ -18,4 +19,13 @@ export function hashMessage (bytes: Uint8Array | string, ver: Ver): string {
   if (info === undefined) throw new RangeError(`syslog-sign: unknown VER "${String(ver)}"`)
   if (oneShot !== undefined) return oneShot(info.hash, bytes, 'base64')
   return crypto.createHash(info.hash).update(bytes).digest('base64')
+}
+
+/** hashMessage for one VER, its algorithm looked up once (the signer hashes every message with it). */
+export function messageHasher (ver: Ver): (bytes: Uint8Array) => string {
+  const info = parseVer(ver)
+  if (info === undefined) throw new RangeError(`syslog-sign: unknown VER "${String(ver)}"`)
+  const algorithm = info.hash
+  if (oneShot !== undefined) return (bytes) => oneShot(algorithm, bytes, 'base64')
+  return (bytes) => crypto.createHash(algorithm).update(bytes).digest('base64')
 }

@@ -5,7 +5,7 @@
 // docs/syslog-sign.md.
 
 export { VER_SHA1, VER_SHA256, parseVer, type Ver, type VerInfo, type HashName } from './ver.js'
-export { hashMessage } from './hash.js'
+export { hashMessage, messageHasher } from './hash.js'
 export {
   parseBlockLine, encodeSignatureSd, encodeCertificateSd, signedText, escapeParamValue,
   type BlockLine, type GroupFields, type SignatureBlockFields, type CertificateBlockFields, type LineHeader

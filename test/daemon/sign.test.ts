@@ -173,15 +173,21 @@ test('sign: over UDP, Signature Blocks lost are made up for by redundancy; delet
   t.after(() => { receiver.close() })
   const dir = await mkdtemp(join(tmpdir(), 'stele-sign-'))
   t.after(async () => { await rm(dir, { recursive: true, force: true }) })
-  const daemon = await startDaemon(`listen tcp://127.0.0.1:0\nstate_dir=DIR/state\nsign_sg=0 sign_sb_redundancy=3\n*.*\t@udp://127.0.0.1:${receiver.address().port}\n`, { dir })
+  // No sign_sb_* option: a group with a UDP destination sends each hash in 3 blocks of at most 2048 octets.
+  const daemon = await startDaemon(`listen tcp://127.0.0.1:0\nstate_dir=DIR/state\nsign_sg=0\n*.*\t@udp://127.0.0.1:${receiver.address().port}\n`, { dir })
   // Paced, so that the kernel drops no datagram on the loopback: blocks are the only loss.
   for (let i = 0; i < 6; i++) await send(daemon, numbered(50, 13, `burst${i}`))
   await waitFor(() => datagrams.some((d) => d.toString().endsWith('burst5 49')), 'datagrams received')
+  const shapes = (await daemon.stats()).signing.blockShapes
+  assert.equal(shapes.length, 1)
+  assert.equal(shapes[0].redundancy, 3)
+  assert.ok(shapes[0].maxHashes < 99, `${shapes[0].maxHashes} hashes per block`)
   assert.equal(await daemon.stop(), 0)
   await waitFor(() => datagrams.some((d) => d.toString().includes('exiting')) && datagrams.filter((d) => d.includes('[ssign ')).length >= 3, 'the last blocks received')
   const lines = datagrams.map((d) => d.toString('latin1'))
   const blocks = lines.filter((l) => l.includes('[ssign '))
   assert.ok(blocks.length >= 9, `${blocks.length} signature blocks`)
+  for (const block of blocks) assert.ok(block.length <= 2048, `a block of ${block.length} octets`)
   // Lose every second Signature Block: of any three consecutive ones, at least one arrives.
   let sb = 0
   const received = lines.filter((l) => !l.includes('[ssign ') || sb++ % 2 === 0)
@@ -197,6 +203,36 @@ test('sign: over UDP, Signature Blocks lost are made up for by redundancy; delet
   assert.equal(deleted.code, 3, deleted.stderr)
   assert.equal(deleted.stdout.split('\n').filter((l) => l.endsWith('**** msg lost')).length, 2)
   assert.match(deleted.stderr, / 2 lost, 0 unsigned/)
+})
+
+test('sign: a file-only group sends each hash once, in blocks of 99 (SHA-256), and verifies; sign_sb_redundancy= overrides', { timeout: 60000 }, async (t) => {
+  for (const [extra, redundancy] of [['', 1], [' sign_sb_redundancy=2', 2]] as const) {
+    const dir = await mkdtemp(join(tmpdir(), 'stele-sign-'))
+    t.after(async () => { await rm(dir, { recursive: true, force: true }) })
+    const daemon = await startDaemon(`listen tcp://127.0.0.1:0\nstate_dir=DIR/state\nsign_sg=0 sign_hash=sha256${extra}\n*.*\tDIR/signed.log\n`, { dir })
+    assert.deepEqual((await daemon.stats()).signing.blockShapes, [{ maxHashes: 99, redundancy, groups: 1 }])
+    await send(daemon, numbered(250))
+    await waitForLines(join(dir, 'signed.log'), (lines) => lines.some((l) => l.endsWith('msg 249')), 'messages written')
+    assert.equal(await daemon.stop(), 0)
+    const lines = await readLines(join(dir, 'signed.log'))
+    // How many Signature Blocks cover each message number.
+    const covered = new Map<number, number>()
+    for (const line of lines) {
+      const m = / FMN="(\d+)" CNT="(\d+)"/.exec(line)
+      if (m !== null) for (let n = Number(m[1]); n < Number(m[1]) + Number(m[2]); n++) covered.set(n, (covered.get(n) ?? 0) + 1)
+    }
+    // Every line that is not a block is a signed message (ours, and the daemon's own).
+    assert.equal(covered.size, lines.filter((l) => !l.includes('[ssign')).length)
+    assert.ok(covered.size >= 250)
+    assert.ok([...covered.values()].every((n) => n >= redundancy), `each hash in ${redundancy} blocks at least`)
+    if (redundancy === 1) {
+      assert.ok([...covered.values()].every((n) => n === 1), 'each hash in exactly one block')
+      assert.ok(lines.some((l) => / CNT="99" /.test(l)), 'full blocks of 99 hashes')
+    }
+    const result = await verify(join(dir, 'signed.log'), '--sha256')
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(verified(result.stdout).filter((row) => / msg \d+$/.test(row.text)).length, 250)
+  }
 })
 
 test('sign: stele check reports bad sign_* options and unsigned formats at FILE:LINE', { timeout: 30000 }, async (t) => {

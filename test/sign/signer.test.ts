@@ -13,7 +13,7 @@ import { HashWindow } from '../../src/sign/signer/hash-window.js'
 import { nextRsid, RSID_FILE } from '../../src/sign/signer/rsid-store.js'
 import { GENERATED_KEY_FILE, loadSigningKey } from '../../src/sign/signer/signing-key.js'
 import { defaultSignSettings, type SignSettings } from '../../src/sign/signer/settings.js'
-import { MAX_BLOCK_OCTETS, SigningSession } from '../../src/sign/signer/signing-session.js'
+import { blockShape, MAX_BLOCK_OCTETS, SigningSession } from '../../src/sign/signer/signing-session.js'
 import { LogVerifier } from '../../src/sign/verify/log-verifier.js'
 import { createMessage, type SyslogMessage } from '../../src/message/model.js'
 import { timeZone } from '../../src/message/time-zone.js'
@@ -184,7 +184,7 @@ class MemoryOutput implements Output {
   destroy (): void {}
 }
 
-async function session (t: { after: (fn: () => Promise<void>) => void }, settings: Partial<SignSettings>, outputs: MemoryOutput[], hostname = 'host.example.org', datagram = false): Promise<SigningSession> {
+async function session (t: { after: (fn: () => Promise<void>) => void }, settings: Partial<SignSettings>, outputs: MemoryOutput[], hostname = 'host.example.org', datagram: boolean | readonly boolean[] = false): Promise<SigningSession> {
   const dir = await tempDir(t)
   return await SigningSession.open({
     settings: { ...defaultSignSettings(), sg: 0, ...settings },
@@ -192,7 +192,7 @@ async function session (t: { after: (fn: () => Promise<void>) => void }, setting
     hostname,
     timeZone: timeZone('UTC'),
     log: { log () {} },
-    destinations: outputs.map((output) => ({ output, selects: ALL, datagram, maxRecordBytes: 0 }))
+    destinations: outputs.map((output, d) => ({ output, selects: ALL, datagram: typeof datagram === 'boolean' ? datagram : datagram[d]!, maxRecordBytes: 0 }))
   })
 }
 
@@ -249,4 +249,67 @@ test('signer session: the Certificate Block comes before the first Signature Blo
   assert.equal(gbcs[0], 1)
   for (let i = 1; i < gbcs.length; i++) assert.ok(gbcs[i]! > gbcs[i - 1]!)
   assert.equal(verify(out.lines, ['sha1']).counts.signed, 20)
+})
+
+/** How many Signature Blocks of `lines` cover each message number (from FMN and CNT). */
+function coverage (lines: readonly Buffer[]): Map<number, number> {
+  const counts = new Map<number, number>()
+  for (const line of lines) {
+    const m = / FMN="(\d+)" CNT="(\d+)"/.exec(line.toString('latin1'))
+    if (m === null) continue
+    for (let n = Number(m[1]); n < Number(m[1]) + Number(m[2]); n++) counts.set(n, (counts.get(n) ?? 0) + 1)
+  }
+  return counts
+}
+
+test('signer session: by default a file-only group sends each hash once in blocks of 99; a group with a UDP destination keeps redundancy 3 and 2048 octets', async (t) => {
+  const file = new MemoryOutput()
+  const udp = new MemoryOutput()
+  // SG 3: a group per destination, so the two defaults are side by side in one session.
+  const s = await session(t, { sg: 3, hash: 'sha256' }, [file, udp], 'host.example.org', [false, true])
+  assert.deepEqual([s.groups[0]!.window.redundancy, s.groups[0]!.window.maxHashes], [1, 99])
+  assert.deepEqual([s.groups[1]!.window.redundancy, s.groups[1]!.window.maxHashes], [3, s.fittingHashes()])
+  assert.ok(s.fittingHashes() < 99)
+  for (let i = 0; i < 100; i++) {
+    const msg = createMessage({ facility: 1, severity: 5, hostname: 'h1', appName: 'app', body: `m${i}` })
+    file.write(s.sign(msg, 0))
+    udp.write(s.sign(msg, 1))
+  }
+  await s.close()
+  // 100 messages in one burst: few enough blocks wait for signatures that the signer is never behind.
+  assert.equal(s.groups[1]!.window.degraded, 0)
+  const once = coverage(file.lines)
+  assert.equal(once.size, 100)
+  assert.ok([...once.values()].every((n) => n === 1), 'each hash in exactly one block')
+  assert.equal(file.lines.filter((line) => line.includes('[ssign ')).length, Math.ceil(100 / 99))
+  const thrice = coverage(udp.lines)
+  assert.equal(thrice.size, 100)
+  assert.ok([...thrice.values()].every((n) => n === 3), 'each hash in exactly three blocks')
+  for (const line of udp.lines.filter((l) => l.includes('[ssign'))) assert.ok(line.length <= MAX_BLOCK_OCTETS, `UDP block of ${line.length} octets`)
+  for (const lines of [file.lines, udp.lines]) {
+    const result = verify(lines, ['sha256'])
+    assert.equal(result.counts.signed, 100)
+    assert.equal(result.counts.lost + result.counts.unsigned + result.counts.invalidBlocks, 0)
+  }
+  assert.deepEqual(s.blockShapes(), [{ maxHashes: 99, redundancy: 1, groups: 1 }, { maxHashes: s.fittingHashes(), redundancy: 3, groups: 1 }])
+})
+
+test('signer session: a group with one UDP destination among files keeps the UDP defaults (SG 0)', async (t) => {
+  const s = await session(t, {}, [new MemoryOutput(), new MemoryOutput()], 'host.example.org', [false, true])
+  assert.deepEqual([s.groups[0]!.window.redundancy, s.groups[0]!.window.maxHashes], [3, s.fittingHashes()])
+})
+
+test('signer session: sign_sb_redundancy and sign_sb_max_hashes override the defaults by destination', async (t) => {
+  const fitting = (): number => 38
+  assert.deepEqual(blockShape({ ...defaultSignSettings(), sbRedundancy: 2 }, false, fitting), { redundancy: 2, maxHashes: 99 })
+  assert.deepEqual(blockShape({ ...defaultSignSettings(), sbRedundancy: 1 }, true, fitting), { redundancy: 1, maxHashes: 38 })
+  assert.deepEqual(blockShape({ ...defaultSignSettings(), sbMaxHashes: 20 }, true, fitting), { redundancy: 3, maxHashes: 20 })
+  assert.deepEqual(blockShape({ ...defaultSignSettings(), sbMaxHashes: 99, sbRedundancy: 3 }, false, () => assert.fail('no 2048-octet fit needed')), { redundancy: 3, maxHashes: 99 })
+  const out = new MemoryOutput()
+  const s = await session(t, { sbRedundancy: 2, hash: 'sha256' }, [out])
+  assert.deepEqual([s.groups[0]!.window.redundancy, s.groups[0]!.window.maxHashes], [2, 99])
+  for (let i = 0; i < 300; i++) out.write(s.sign(createMessage({ facility: 1, severity: 5, hostname: 'h1', appName: 'app', body: `m${i}` }), 0))
+  await s.close()
+  assert.ok([...coverage(out.lines).values()].every((n) => n >= 2), 'each hash in at least two blocks')
+  assert.equal(verify(out.lines, ['sha256']).counts.signed, 300)
 })

@@ -9,8 +9,11 @@ import { createFormatter, type Formatter } from '../../message/format.js'
 import { SyslogMessage } from '../../message/model.js'
 import type { TimeZone } from '../../message/time-zone.js'
 import type { Output } from '../../daemon/component.js'
-import { hashMessage, type Ver } from '../index.js'
+import { messageHasher, type Ver } from '../index.js'
 import { HashWindow } from './hash-window.js'
+
+/** The formatting buffer of a group: records are views into it (see record()). */
+const WRITER_BYTES = 64 * 1024
 
 export class SignatureGroup {
   readonly spri: number
@@ -22,9 +25,9 @@ export class SignatureGroup {
   /** Blocks sent (for the flush timer: "no block since the last tick"). */
   blocks = 0
   blocksAtTick = 0
-  readonly #ver: Ver
+  readonly #hash: (bytes: Uint8Array) => string
   readonly #formatter: Formatter
-  readonly #writer = new ByteWriter(64 * 1024)
+  readonly #writer = new ByteWriter(WRITER_BYTES)
   #lastMessage: SyslogMessage | null = null
   #lastRecord: SyslogMessage | null = null
 
@@ -32,7 +35,7 @@ export class SignatureGroup {
     this.spri = spri
     this.destinations = destinations
     this.window = window
-    this.#ver = ver
+    this.#hash = messageHasher(ver)
     this.certificateResends = options.certificateResends
     this.#formatter = createFormatter('rfc5424', { newline: 'escape', terminator: '', timeZone: options.timeZone, hostname: options.hostname, maxBytes: options.maxRecordBytes })
   }
@@ -46,9 +49,15 @@ export class SignatureGroup {
    */
   record (msg: SyslogMessage): SyslogMessage {
     if (msg === this.#lastMessage) return this.#lastRecord!
-    this.#formatter.write(msg, this.#writer)
-    const bytes = this.#writer.take()
-    this.window.add(hashMessage(bytes, this.#ver))
+    const writer = this.#writer
+    const start = writer.length
+    this.#formatter.write(msg, writer)
+    // A view, not take(): bytes already written are never overwritten (the writer grows into a
+    // new buffer, and take() continues in the unused tail or a new one), so each record keeps its
+    // bytes; take() only every WRITER_BYTES / 2 starts a fresh stretch.
+    const bytes = writer.view(start)
+    if (writer.length >= WRITER_BYTES / 2) writer.take()
+    this.window.add(this.#hash(bytes))
     const record = new SyslogMessage()
     record.pri = msg.pri
     record.timestamp = msg.timestamp
