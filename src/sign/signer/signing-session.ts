@@ -5,7 +5,8 @@
 //
 // When blocks go out (as NetBSD's syslogd, sign.c):
 //   - a Signature Block once a division of new hashes has arrived (hash-window.ts), carrying
-//     the whole window, so each hash is in sign_sb_redundancy consecutive blocks;
+//     the whole window, so each hash is in sign_sb_redundancy consecutive blocks (by default 3
+//     for a group with a UDP destination, 1 for the others: blockShape at the end);
 //   - the Certificate Block (fragments) of a group just before its first Signature Block, then
 //     again sign_cb_resend times, sign_cb_resend_interval apart;
 //   - a Signature Block at least every sign_flush_interval while hashes wait (quiet periods
@@ -243,7 +244,8 @@ export class SigningSession {
     // Behind (a signature still pending and the window full): this block takes every hash, and
     // the next one waits for a full window of new hashes; under load, fewer and fuller blocks.
     const late = group.window.full && this.#behind
-    if (late && !this.#warnedBehind) {
+    // With redundancy 1 a late block gives nothing up (each hash goes out once anyway): no warning.
+    if (late && group.window.redundancy > 1 && !this.#warnedBehind) {
       this.#warnedBehind = true
       this.#log.log(4, `syslog-sign: signing cannot keep up (RSID ${this.rsid}); Signature Blocks now carry full windows, and some hashes go out in fewer than ${group.window.redundancy} blocks (counted as redundancyDegraded in stele stats)`)
     }
