@@ -344,7 +344,7 @@ export class Daemon implements MessageSink {
         if (entry === undefined) destinations.set(output, entry = { selects: new Uint8Array(rule.selector.mask.length), action: rule.action })
         for (let pri = 0; pri < entry.selects.length; pri++) if (rule.selector.mask[pri] === 1) entry.selects[pri] = 1
       }
-      const list: SignDestination[] = [...destinations].map(([output, { selects, action }]) => ({ output: output.inner, selects, datagram: action.kind === 'forward' && action.transport === 'udp', maxRecordBytes: maxRecordBytes(action) }))
+      const list: SignDestination[] = [...destinations].map(([output, { selects, action }]) => ({ output: output.inner, selects, datagram: action.kind === 'forward' && action.transport === 'udp', unacknowledged: action.kind === 'forward' && (action.transport === 'tcp' || action.transport === 'tls'), maxRecordBytes: maxRecordBytes(action) }))
       const session = new SigningSession({ settings: config.globals.sign, stateDir: config.globals.stateDir, hostname: this.#hostname, timeZone: this.#zone, log: this.log, destinations: list }, prepared)
       let index = 0
       for (const output of destinations.keys()) output.bind(session, index++)

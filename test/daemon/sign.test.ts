@@ -269,3 +269,17 @@ test('sign: stele check reports bad sign_* options and unsigned formats at FILE:
   assert.equal(third.code, 1)
   assert.match(third.stderr, new RegExp(`${conf}:3: error: sign_key ".*rsa.pem": is a rsa key; RFC 5848 signatures need a DSA key`))
 })
+
+test('sign: a plain TCP forward keeps each hash in 3 blocks (a reset loses what is in flight), in full blocks; a file beside it (SG 3) sends each hash once', { timeout: 60000 }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'stele-sign-'))
+  t.after(async () => { await rm(dir, { recursive: true, force: true }) })
+  const receiver = net.createServer((socket) => { socket.resume() })
+  receiver.listen(0, '127.0.0.1')
+  await once(receiver, 'listening')
+  t.after(() => { receiver.close() })
+  const port = (receiver.address() as net.AddressInfo).port
+  const daemon = await startDaemon(`listen tcp://127.0.0.1:0\nstate_dir=DIR/state\nsign_sg=3 sign_hash=sha256\n*.*\tDIR/signed.log\n*.*\t@@127.0.0.1:${port} queue=memory\n`, { dir })
+  const shapes = (await daemon.stats()).signing.blockShapes as Array<{ maxHashes: number, redundancy: number }>
+  assert.deepEqual(shapes.map((s) => [s.maxHashes, s.redundancy]).sort(), [[99, 1], [99, 3]])
+  assert.equal(await daemon.stop(), 0)
+})

@@ -305,6 +305,8 @@ test('signer session: sign_sb_redundancy and sign_sb_max_hashes override the def
   assert.deepEqual(blockShape({ ...defaultSignSettings(), sbRedundancy: 1 }, true, fitting), { redundancy: 1, maxHashes: 38 })
   assert.deepEqual(blockShape({ ...defaultSignSettings(), sbMaxHashes: 20 }, true, fitting), { redundancy: 3, maxHashes: 20 })
   assert.deepEqual(blockShape({ ...defaultSignSettings(), sbMaxHashes: 99, sbRedundancy: 3 }, false, () => assert.fail('no 2048-octet fit needed')), { redundancy: 3, maxHashes: 99 })
+  assert.deepEqual(blockShape(defaultSignSettings(), false, () => assert.fail('no 2048-octet fit needed'), true), { redundancy: 3, maxHashes: 99 })
+  assert.deepEqual(blockShape({ ...defaultSignSettings(), sbRedundancy: 1 }, false, fitting, true), { redundancy: 1, maxHashes: 99 })
   const out = new MemoryOutput()
   const s = await session(t, { sbRedundancy: 2, hash: 'sha256' }, [out])
   assert.deepEqual([s.groups[0]!.window.redundancy, s.groups[0]!.window.maxHashes], [2, 99])

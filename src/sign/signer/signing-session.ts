@@ -6,7 +6,7 @@
 // When blocks go out (as NetBSD's syslogd, sign.c):
 //   - a Signature Block once a division of new hashes has arrived (hash-window.ts), carrying
 //     the whole window, so each hash is in sign_sb_redundancy consecutive blocks (by default 3
-//     for a group with a UDP destination, 1 for the others: blockShape at the end);
+//     for a group with a UDP or plain TCP/TLS destination, 1 for the others: blockShape at the end);
 //   - the Certificate Block (fragments) of a group just before its first Signature Block, then
 //     again sign_cb_resend times, sign_cb_resend_interval apart;
 //   - a Signature Block at least every sign_flush_interval while hashes wait (quiet periods
@@ -55,6 +55,12 @@ export interface SignDestination {
   readonly output: Output
   /** A datagram destination (UDP forward): it may lose blocks, so its group sends each hash redundantly. */
   readonly datagram: boolean
+  /**
+   * A plain TCP/TLS forward: what sits in the kernel's send buffer when the connection resets
+   * is gone unnoticed, blocks included, so its group sends each hash redundantly too (but in
+   * full blocks: a stream carries them). Optional: false.
+   */
+  readonly unacknowledged?: boolean
   /** selects[pri] === 1 when the destination's rules select that PRI. */
   readonly selects: ArrayLike<number>
   /** The longest record the output writes whole (UDP: max_datagram_size); 0 = no limit. */
@@ -134,7 +140,7 @@ export class SigningSession {
     this.groups = plan.groups.map((planned) => {
       const members = planned.destinations.map((d) => options.destinations[d]!)
       const limits = members.map((d) => d.maxRecordBytes).filter((n) => n > 0)
-      const { redundancy, maxHashes } = blockShape(settings, members.some((d) => d.datagram), () => (fitting ||= this.fittingHashes()))
+      const { redundancy, maxHashes } = blockShape(settings, members.some((d) => d.datagram), () => (fitting ||= this.fittingHashes()), members.some((d) => d.unacknowledged === true))
       return new SignatureGroup(planned.spri, members.map((d) => d.output), new HashWindow(maxHashes, redundancy), this.ver, {
         hostname: options.hostname, timeZone: options.timeZone, maxRecordBytes: limits.length === 0 ? 0 : Math.min(...limits), certificateResends: settings.cbResend
       })
@@ -374,15 +380,17 @@ export class SigningSession {
  * How many hashes a group's Signature Blocks carry and in how many blocks each hash is sent,
  * unless sign_sb_max_hashes / sign_sb_redundancy say otherwise. The redundancy and the
  * 2048-octet limit are defences against datagram loss (NetBSD sends over UDP): a group with a
- * UDP destination keeps them. A group whose destinations all keep what they are given (files,
- * pipes, stream forwards, which resend or queue rather than lose) sends each hash once, in full
- * blocks of 99: about 7 times fewer signatures per message, for the same coverage; a block
- * then takes about 3 KB (SHA-1) or 4.7 KB (SHA-256), which files and stream transports carry.
- * `fitting` computes the 2048-octet fit (once per session) only when a group needs it.
+ * UDP destination keeps both. A plain TCP/TLS forward can lose what is in flight when its
+ * connection resets, so its group keeps the redundancy, in full blocks. A group whose
+ * destinations all keep what they are given (files, pipes, RELP, which acknowledges) sends each
+ * hash once, in full blocks of 99: about 7 times fewer signatures per message, for the same
+ * coverage; a block then takes about 3 KB (SHA-1) or 4.7 KB (SHA-256), which files and stream
+ * transports carry. `fitting` computes the 2048-octet fit (once per session) only when a group
+ * needs it.
  */
-export function blockShape (settings: SignSettings, datagram: boolean, fitting: () => number): { redundancy: number, maxHashes: number } {
+export function blockShape (settings: SignSettings, datagram: boolean, fitting: () => number, unacknowledged = false): { redundancy: number, maxHashes: number } {
   return {
-    redundancy: settings.sbRedundancy ?? (datagram ? DATAGRAM_SB_REDUNDANCY : 1),
+    redundancy: settings.sbRedundancy ?? (datagram || unacknowledged ? DATAGRAM_SB_REDUNDANCY : 1),
     maxHashes: settings.sbMaxHashes ?? (datagram ? fitting() : MAX_SB_HASHES)
   }
 }
