@@ -52,7 +52,7 @@ const KEYS: Readonly<Record<Kind | 'tcp' | 'tls' | 'relp', readonly string[]>> =
   forward: [...COMMON_KEYS, 'buffer', 'max_datagram_size'],
   tcp: [...COMMON_KEYS, 'buffer', 'framing', 'stall_timeout', ...QUEUE_KEYS],
   tls: [...COMMON_KEYS, 'buffer', 'stall_timeout', 'ca', 'cert', 'key', 'name', 'fingerprint', 'verify', ...QUEUE_KEYS],
-  relp: [...COMMON_KEYS, 'buffer', 'stall_timeout', 'window', 'tls', 'ca', 'cert', 'key', 'name', 'fingerprint', 'verify'],
+  relp: [...COMMON_KEYS, 'buffer', 'stall_timeout', 'window', 'tls', 'ca', 'cert', 'key', 'name', 'fingerprint', 'verify', ...QUEUE_KEYS],
   users: COMMON_KEYS
 }
 
@@ -165,16 +165,15 @@ function forward (text: string, options: Record<string, string>, ctx: ActionCont
       }
     }
   }
-  // A disk queue (or a memory queue, queue=memory) for TCP and TLS forwards. RELP keeps its
-  // memory window queue for now: the disk queue plugs in at src/outputs/forward-queue.ts.
-  const queue = (transport === 'tcp' || transport === 'tls') && !('error' in address) ? queueSettings(text, `${transport}-${address.host}-${address.port}`, options, ctx) : null
+  // A disk queue (or a memory queue, queue=memory) for TCP, TLS and RELP forwards.
+  const queue = transport !== 'udp' && !('error' in address) ? queueSettings(text, `${transport}-${address.host}-${address.port}`, options, ctx) : null
   if (common === undefined || 'error' in address || framing === undefined || bufferBytes === undefined || windowSize === undefined || tls === undefined || queue === undefined) return undefined
   let action: ForwardAction = { ...common, kind: 'forward', transport, host: address.host, port: address.port, framing, bufferBytes, ...(transport === 'relp' ? { window: windowSize } : {}) }
   if (queue !== null) action = { ...action, queue }
   return tls === null ? action : { ...action, tls }
 }
 
-// Issue 5. A disk queue is the default for TCP and TLS forwards; an action that sets only the
+// Issue 5. A disk queue is the default for TCP, TLS and RELP forwards; an action that sets only the
 // older buffer= keeps the memory buffer it had (null: no queue settings).
 function queueSettings (text: string, name: string, options: Record<string, string>, ctx: ActionContext): QueueSettings | null | undefined {
   if (!QUEUE_KEYS.some((key) => options[key] !== undefined) && options['buffer'] !== undefined) return null
