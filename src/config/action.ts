@@ -28,8 +28,13 @@ export const DEFAULT_FORWARD_PORT = 514
 export const DEFAULT_TLS_PORT = 6514
 /** RELP has no assigned port; 2514 is the one rsyslog's documentation uses. */
 export const DEFAULT_RELP_PORT = 2514
-/** RELP window= default: librelp's. */
-export const DEFAULT_RELP_WINDOW = 128
+/**
+ * RELP window= default. librelp's is 128; stele's receivers answer a chunk's transactions after
+ * one flush of the outputs, and the forward refills the window once half of it is free, so a
+ * larger window means fewer, larger round trips (bench:relay: about 15 % less CPU per message
+ * than 128). It is also how many messages a lost session can duplicate.
+ */
+export const DEFAULT_RELP_WINDOW = 512
 export const MAX_RELP_WINDOW = 65536
 
 export interface ActionContext {
