@@ -350,7 +350,7 @@ async function runOne (name: ScenarioName, run: number, load: LoadFile, tmp: str
 
 // --- report --------------------------------------------------------------------------------
 
-interface Summary { scenario: ScenarioName, runs: number, msgsPerSec: number, cpuSPerMillion: number, peakRssMiB: { a: number, b: number } }
+interface Summary { scenario: ScenarioName, runs: number, msgsPerSec: number, cpuSPerMillion: number, cpuSPerMillionA: number, cpuSPerMillionB: number, peakRssMiB: { a: number, b: number } }
 
 function summarise (name: ScenarioName, results: RunResult[]): Summary {
   const mine = results.filter((r) => r.scenario === name && r.error === null)
@@ -359,6 +359,8 @@ function summarise (name: ScenarioName, results: RunResult[]): Summary {
     runs: mine.length,
     msgsPerSec: median(mine.map((r) => r.msgsPerSec)),
     cpuSPerMillion: median(mine.map((r) => r.cpuSPerMillion)),
+    cpuSPerMillionA: median(mine.map((r) => r.cpuA / (COUNT / 1e6))),
+    cpuSPerMillionB: median(mine.map((r) => r.cpuB / (COUNT / 1e6))),
     peakRssMiB: { a: median(mine.map((r) => r.peakRssKiB.a)) / 1024, b: median(mine.map((r) => r.peakRssKiB.b)) / 1024 }
   }
 }
@@ -413,9 +415,9 @@ async function main (): Promise<number> {
   } else {
     console.log(`\nrelay: sender -TCP-> A -forward-> B -> file; ${COUNT.toLocaleString('en-US')} lines (${(load.bytes / 1e6).toFixed(1)} MB), ${RUNS} runs, medians`)
     console.log(`${machine.cpu}, ${machine.cores} cores, node ${machine.node}; load average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after\n`)
-    console.log(`${'scenario'.padEnd(18)} ${'msgs/s at B'.padStart(12)} ${'CPU s/M (A+B)'.padStart(14)} ${'peak RSS A'.padStart(11)} ${'peak RSS B'.padStart(11)}  runs ok`)
+    console.log(`${'scenario'.padEnd(18)} ${'msgs/s at B'.padStart(12)} ${'CPU s/M (A+B)'.padStart(14)} ${'A'.padStart(6)} ${'B'.padStart(6)} ${'peak RSS A'.padStart(11)} ${'peak RSS B'.padStart(11)}  runs ok`)
     for (const s of sums) {
-      console.log(`${s.scenario.padEnd(18)} ${mps(s.msgsPerSec).padStart(12)} ${s.cpuSPerMillion.toFixed(2).padStart(14)} ${`${s.peakRssMiB.a.toFixed(0)} MiB`.padStart(11)} ${`${s.peakRssMiB.b.toFixed(0)} MiB`.padStart(11)}  ${s.runs}/${RUNS}`)
+      console.log(`${s.scenario.padEnd(18)} ${mps(s.msgsPerSec).padStart(12)} ${s.cpuSPerMillion.toFixed(2).padStart(14)} ${s.cpuSPerMillionA.toFixed(2).padStart(6)} ${s.cpuSPerMillionB.toFixed(2).padStart(6)} ${`${s.peakRssMiB.a.toFixed(0)} MiB`.padStart(11)} ${`${s.peakRssMiB.b.toFixed(0)} MiB`.padStart(11)}  ${s.runs}/${RUNS}`)
     }
     console.log('')
     for (const r of ratios) {

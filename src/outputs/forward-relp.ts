@@ -81,8 +81,7 @@ export class RelpForward implements Output {
   readonly target: string
   readonly #ctx: OutputContext
   readonly #formatter: Formatter
-  readonly #scratch = new ByteWriter(16 * 1024)
-  /** Records are cut from this slab (take()): no Buffer of their own. */
+  /** Records are formatted into this slab and cut from it (take()): no Buffer of their own. */
   readonly #records = new ByteWriter(64 * 1024)
   /** The frames of one pump, written with one socket.write(). */
   readonly #frames = new ByteWriter(64 * 1024)
@@ -107,6 +106,8 @@ export class RelpForward implements Output {
   #nextTxnr = 1
   /** Records answered 200 ahead of an earlier one still unanswered. */
   readonly #ackedAhead = new Set<number>()
+  /** Head records answered 200 in the chunk being read, not yet taken from the queue. */
+  #acked = 0
   #lastProgressMs = 0
   #scheduled = false
   #started = false
@@ -189,11 +190,8 @@ export class RelpForward implements Output {
       countDropped(this.counters, 'shutdown')
       return true
     }
-    const scratch = this.#scratch
-    scratch.truncate(0)
-    this.#formatter.write(msg, scratch)
+    this.#formatter.write(msg, this.#records)
     this.counters.truncated = this.#formatter.truncated
-    this.#records.bytes(scratch.view(0))
     this.#queue.admit(this.#records.take(), msg)
     return this.#queue.accepting()
   }
@@ -257,7 +255,11 @@ export class RelpForward implements Output {
       onFrame: (frame) => { if (socket === this.#socket) this.#onFrame(socket, frame) },
       onProblem: (_problem, detail) => { this.#link.fail(socket, `bad frame from the receiver: ${detail}`) }
     })
-    socket.on('data', (chunk: Buffer) => { decoder.push(chunk) })
+    socket.on('data', (chunk: Buffer) => {
+      decoder.push(chunk)
+      // The answers of one chunk leave the queue together: one shift, one ledger update.
+      this.#settleAcknowledged()
+    })
   }
 
   #onConnect (socket: Socket): void {
@@ -321,16 +323,25 @@ export class RelpForward implements Output {
   #seqOf (txnr: number): number | null {
     const distance = txnr >= this.#sessionTxnr ? txnr - this.#sessionTxnr : txnr + MAX_TXNR - this.#sessionTxnr
     const seq = this.#sessionSeq + distance
-    return seq >= this.#headSeq && seq < this.#sentSeq ? seq : null
+    return seq >= this.#headSeq + this.#acked && seq < this.#sentSeq ? seq : null
   }
 
   #acknowledge (seq: number): void {
-    if (seq !== this.#headSeq) {
+    const next = this.#headSeq + this.#acked
+    if (seq !== next) {
       this.#ackedAhead.add(seq)
       return
     }
     let count = 1
-    while (this.#ackedAhead.delete(this.#headSeq + count)) count++
+    while (this.#ackedAhead.delete(next + count)) count++
+    this.#acked += count
+  }
+
+  /** Records answered 200 in order (#acked of them, from the head) leave the queue. */
+  #settleAcknowledged (): void {
+    const count = this.#acked
+    if (count === 0) return
+    this.#acked = 0
     this.#headSeq += count
     this.#queue.delivered(count)
     this.#kick()
@@ -343,6 +354,7 @@ export class RelpForward implements Output {
   }
 
   #onDown (): void {
+    this.#settleAcknowledged()
     this.#socket = null
     this.#state = 'down'
     this.#sentSeq = this.#headSeq

@@ -534,7 +534,7 @@ export class DiskRecordQueue implements RecordQueue {
     let at = 0
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!
-      encodeRecordHeader(buf.subarray(at, at + RECORD_HEADER_BYTES), firstSeq + i, record)
+      encodeRecordHeader(buf, at, firstSeq + i, record)
       record.copy(buf, at + RECORD_HEADER_BYTES)
       at += RECORD_HEADER_BYTES + record.length
     }
