@@ -152,8 +152,9 @@ export class Daemon implements MessageSink {
    * InputDeps.flushOutputs: resolves once every message accepted so far is settled in every
    * output (each output's flush()). Messages that arrived before the router existed are routed
    * first. All outputs are flushed, not only the ones a caller's messages went to: simple, and
-   * an output with nothing pending resolves at once; but a forward whose destination is down
-   * holds every RELP acknowledgement until it delivers (see docs/configuration.md, RELP).
+   * an output with nothing pending resolves at once; but a forward with a memory queue whose
+   * destination is down holds every RELP acknowledgement until it delivers (a disk queue
+   * settles on commit; see docs/configuration.md, RELP).
    */
   readonly #flushOutputs = async (): Promise<void> => {
     // A repeat folded by repeat_suppression is settled as a count in memory ("last message

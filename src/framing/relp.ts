@@ -47,6 +47,10 @@ export function nextTxnr (txnr: number): number {
 
 /** One frame's bytes. `data` may be a string (offers, response text) or bytes. */
 export function encodeRelpFrame (txnr: number, command: string, data?: Buffer | string): Buffer {
+  // An ASCII string (every answer, "200 OK" above all): one string, one Buffer.
+  if (typeof data === 'string' && data.length > 0 && Buffer.byteLength(data, 'utf8') === data.length) {
+    return Buffer.from(`${txnr} ${command} ${data.length} ${data}\n`, 'latin1')
+  }
   const body = data === undefined ? EMPTY : typeof data === 'string' ? Buffer.from(data, 'utf8') : data
   if (body.length === 0) return Buffer.from(`${txnr} ${command} 0\n`, 'latin1')
   const head = `${txnr} ${command} ${body.length} `
@@ -152,6 +156,11 @@ export class RelpDecoder {
   }
 
   #readCommand (chunk: Buffer, i: number): number {
+    // The commands of nearly every frame, matched in place: no string made per frame.
+    if (this.#command === '') {
+      if (matches(chunk, i, SYSLOG)) return this.#commandDone('syslog', i + SYSLOG.length)
+      if (matches(chunk, i, RSP)) return this.#commandDone('rsp', i + RSP.length)
+    }
     let end = i
     while (end < chunk.length && isAlpha(chunk[end]!)) end++
     if (end > i) this.#command += chunk.toString('latin1', i, end)
@@ -164,10 +173,15 @@ export class RelpDecoder {
       this.#fail('bad-command', `COMMAND must be 1 to ${MAX_COMMAND_BYTES} letters then SP, got byte ${chunk[end]}`)
       return chunk.length
     }
+    return this.#commandDone(this.#command, end + 1)
+  }
+
+  #commandDone (command: string, next: number): number {
+    this.#command = command
     this.#state = State.DataLen
     this.#digits = 0
     this.#dataLen = 0
-    return end + 1
+    return next
   }
 
   #readDataLen (chunk: Buffer, i: number): number {
@@ -213,7 +227,7 @@ export class RelpDecoder {
     const parts = this.#parts
     const data = parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.#kept)
     const frame: RelpFrame = { txnr: this.#txnr, command: this.#command, data, dataBytes: this.#dataLen, truncated: this.#kept < this.#dataLen }
-    this.#parts = []
+    parts.length = 0
     this.#kept = 0
     this.#state = State.Txnr
     this.#digits = 0
@@ -226,6 +240,16 @@ export class RelpDecoder {
     this.#parts = []
     this.#options.onProblem(problem, detail)
   }
+}
+
+const SYSLOG = Buffer.from('syslog ')
+const RSP = Buffer.from('rsp ')
+
+/** `word` (a command and its SP) is at chunk[i..], whole. */
+function matches (chunk: Buffer, i: number, word: Buffer): boolean {
+  if (i + word.length > chunk.length) return false
+  for (let k = 0; k < word.length; k++) if (chunk[i + k] !== word[k]) return false
+  return true
 }
 
 function isAlpha (c: number): boolean {

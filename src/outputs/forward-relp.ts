@@ -6,51 +6,57 @@
 // with "rsp 200". Nothing else counts: not the kernel taking the bytes, not the connection
 // closing cleanly.
 // - Every message is formatted once into a record (its bytes, unframed: the txnr is given when
-//   it is sent) and pushed onto a RecordQueue (buffer=, default 8 MiB). THE SEAM: the queue is
-//   taken through TcpForwardOptions-like `RelpForwardOptions.queue`; a disk queue implementing
-//   record-queue.ts's RecordQueue replaces the MemoryRecordQueue without anything here
-//   changing. This forward calls push() on write(), peek() to (re)send the head records, and
-//   shift() only for records acknowledged "200" in order (or given up at shutdown), so a
-//   record that is shift()ed is one the receiver has made durable.
+//   it is sent) and pushed onto the forward's queue (forward-queue.ts, as for TCP and TLS):
+//   queue=disk by default (queue_dir=, queue_max=, fsync=), so that what the receiver has not
+//   acknowledged survives a restart or a kill -9 of this daemon; queue=memory, or the legacy
+//   buffer=. overflow= applies as for TCP. peek() (re)sends the head records; shift() happens
+//   only for records answered "200", in order, so a record that leaves the queue is one the
+//   receiver has made durable.
 // - Window: at most window= (default 128, librelp's) transactions are sent and unanswered. The
 //   records in flight are always the first ones of the queue. Answers normally come in order;
 //   an answer that comes early is remembered until the ones before it arrive.
-// - A session: connect (TLS: handshake and the receiver's check, forward-tls.ts), "open" with our
-//   offers; the receiver's "200 OK" must offer commands=syslog. Then syslog transactions.
+// - A session: connect (stream-link.ts; TLS: handshake and the receiver's check,
+//   forward-tls.ts), "open" with our offers; the receiver's "200 OK" must offer commands=syslog.
+//   Then syslog transactions.
 // - Lost session (reset, serverclose, a non-200 answer, or no answer for stall_timeout, default
 //   30 s): every unanswered record is still at the head of the queue and is sent again, in
 //   order, on the next session, after a capped back-off (1 s -> 60 s). Those are counted in
 //   `resent` (the receiver may have stored some of them: at most `window` per lost session).
-// - Backpressure: write() returns false once the queue holds highWaterBytes (half the buffer,
-//   at most 1 MiB) whether or not the receiver is up: RELP is chosen where loss is not
-//   acceptable, so a down or silent receiver pauses the stream listeners (TCP flow control
-//   pushes back on their senders) rather than filling the buffer and dropping. Only what
-//   cannot be paused (UDP) can fill buffer=; then the new message is dropped, counted
-//   'buffer-full' and reported when the receiver takes messages again.
-// - stop(): waits up to stopGraceMs for every record to be acknowledged, sends "close", then
-//   counts what is left as dropped ('shutdown'). A disk queue would keep those instead.
+// - Backpressure: a disk queue absorbs an outage up to queue_max (then overflow= decides). A
+//   memory queue makes write() return false at its high-water mark (half the buffer, at most
+//   1 MiB) whether or not the receiver is up: a down or silent receiver pauses the stream
+//   listeners (TCP flow control pushes back on their senders) rather than filling the buffer
+//   and dropping; only what cannot be paused (UDP) can fill it.
+// - flush() (what a RELP acknowledgement to our own senders waits for): every record accepted
+//   so far was answered "200", dropped, or committed to the disk queue.
+// - stop(): with a disk queue, waits up to stopGraceMs for the answers to the records in flight
+//   (fewer duplicates next time), sends "close", and keeps the rest on disk: the next start
+//   sends it first, in order (records sent and unanswered are sent again: duplicates at most a
+//   window). With a memory queue, waits for every record, then counts the rest as dropped
+//   ('shutdown').
 
 import type { Socket } from 'node:net'
 import { DEFAULT_RELP_WINDOW } from '../config/action.js'
 import type { ForwardAction } from '../config/schema.js'
 import type { Output, OutputContext, OutputCounters } from '../daemon/component.js'
 import { VERSION } from '../cli/version.js'
-import { encodeRelpFrame, MAX_TXNR, nextTxnr, parseOffers, parseRelpResponse, RelpDecoder, type RelpFrame } from '../framing/relp.js'
+import { encodeRelpFrame, MAX_TXNR, nextTxnr, parseOffers, parseRelpResponse, RelpDecoder, type RelpFrame, type RelpResponse } from '../framing/relp.js'
 import { ByteWriter } from '../message/byte-writer.js'
 import { createFormatter, type Formatter } from '../message/format.js'
 import type { SyslogMessage } from '../message/model.js'
-import { countDropped, DrainSignal, messages, newCounters, Progress, settleWithin } from './accounting.js'
-import { Backoff } from './backoff.js'
+import { countDropped, messages, newCounters, settleWithin } from './accounting.js'
 import { tcpConnector, type StreamConnector } from './forward-tcp.js'
 import { hostPort, numberOption } from './forward-options.js'
-import { MemoryRecordQueue, type RecordQueue } from './record-queue.js'
+import { ForwardQueue } from './forward-queue.js'
+import type { RecordQueue } from './record-queue.js'
+import { StreamLink } from './stream-link.js'
 
 export interface RelpForwardOptions {
   retryMinMs?: number
   retryMaxMs?: number
   connectTimeoutMs?: number
   stopGraceMs?: number
-  /** The queue (default: a MemoryRecordQueue of action.bufferBytes). See the header: the seam. */
+  /** The queue (default: createRecordQueue(action), as the action's queue= options say). */
   queue?: RecordQueue
   /** How connections are made: plain TCP (default) or a TlsConnector. */
   connector?: StreamConnector
@@ -60,30 +66,34 @@ const OPEN_TXNR = 1
 /** Answers are short; a receiver that sends more than this in one frame is broken. */
 const MAX_RESPONSE_BYTES = 64 * 1024
 const CLOSE_WAIT_MS = 1000
+const LF = 0x0a
+const SP = 0x20
+const OK: RelpResponse = { code: 200, text: 'OK', data: '' }
+
+/** DATA of an "rsp" that starts with code 200. */
+function isOk (data: Buffer): boolean {
+  return data.length >= 3 && data[0] === 0x32 && data[1] === 0x30 && data[2] === 0x30 && (data.length === 3 || data[3] === SP || data[3] === LF)
+}
 
 export class RelpForward implements Output {
   readonly name: string
   readonly counters: OutputCounters = newCounters()
   readonly target: string
-  readonly #host: string
-  readonly #port: number
   readonly #ctx: OutputContext
   readonly #formatter: Formatter
-  readonly #scratch = new ByteWriter(16 * 1024)
-  readonly #queue: RecordQueue
+  /** Records are formatted into this slab and cut from it (take()): no Buffer of their own. */
+  readonly #records = new ByteWriter(64 * 1024)
+  /** The frames of one pump, written with one socket.write(). */
+  readonly #frames = new ByteWriter(64 * 1024)
+  readonly #queue: ForwardQueue
+  readonly #link: StreamLink
   readonly #window: number
-  readonly #progress = new Progress()
-  readonly #drain = new DrainSignal()
-  readonly #backoff: Backoff
   readonly #connector: StreamConnector
-  readonly #connectTimeoutMs: number
   readonly #stopGraceMs: number
-  readonly #highWaterBytes: number
-  #stallMs = 30_000
   #optionError: Error | null = null
   readonly #batch: Buffer[] = []
   #socket: Socket | null = null
-  #state: 'down' | 'connecting' | 'opening' | 'open' | 'closing' = 'down'
+  #state: 'down' | 'opening' | 'open' | 'closing' = 'down'
   /** Absolute number of the record at the head of the queue (records ever shifted). */
   #headSeq = 0
   /** Absolute number of the next record to send in this session. */
@@ -96,41 +106,61 @@ export class RelpForward implements Output {
   #nextTxnr = 1
   /** Records answered 200 ahead of an earlier one still unanswered. */
   readonly #ackedAhead = new Set<number>()
+  /** Head records answered 200 in the chunk being read, not yet taken from the queue. */
+  #acked = 0
   #lastProgressMs = 0
-  #failures = 0
-  #lastError = ''
-  #stalled = false
-  #reconnectTimer: NodeJS.Timeout | null = null
-  #stallTimer: NodeJS.Timeout | null = null
   #scheduled = false
-  #enqueued = 0
-  #bufferDrops = 0
   #started = false
   #stopping = false
-  #closing = false
   #stopped: Promise<void> | null = null
   #onCloseAnswered: (() => void) | null = null
 
   constructor (action: ForwardAction, ctx: OutputContext, options: RelpForwardOptions = {}) {
-    this.#host = action.host
-    this.#port = action.port
     this.target = hostPort(action.host, action.port)
     this.#connector = options.connector ?? tcpConnector
     this.name = `forward ${action.tls === undefined ? 'relp' : 'relp+tls'}://${this.target}`
     this.#ctx = ctx
     this.#formatter = createFormatter(action.format, { newline: action.newline, terminator: '', timeZone: ctx.timeZone, hostname: ctx.hostname })
-    this.#queue = options.queue ?? new MemoryRecordQueue(action.bufferBytes)
+    this.#queue = new ForwardQueue(action, ctx, {
+      name: this.name,
+      target: this.target,
+      counters: this.counters,
+      inFlight: () => this.inFlight,
+      connected: () => this.#state === 'open',
+      kick: () => { this.#kick() },
+      evicted: (count) => {
+        // Records evicted right after those in flight may have been sent in a lost session:
+        // the ones that move up in their place were not.
+        this.#everSentSeq = Math.max(this.#sentSeq, this.#everSentSeq - count)
+      }
+    }, { queue: options.queue, paceAlways: true })
     this.#window = action.window ?? DEFAULT_RELP_WINDOW
-    this.#backoff = new Backoff(options.retryMinMs ?? 1000, options.retryMaxMs ?? 60_000)
-    this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000
     this.#stopGraceMs = options.stopGraceMs ?? 5000
-    this.#highWaterBytes = Math.min(1024 * 1024, Math.floor(this.#queue.maxBytes / 2))
     this.counters.resent = 0
+    let stallMs = 30_000
     try {
-      this.#stallMs = numberOption(action.options, 'stall_timeout', 30, 86_400) * 1000
+      stallMs = numberOption(action.options, 'stall_timeout', 30, 86_400) * 1000
     } catch (err) {
       this.#optionError = err as Error
     }
+    this.#link = new StreamLink({
+      host: action.host,
+      port: action.port,
+      name: this.name,
+      connector: this.#connector,
+      log: ctx.log,
+      counters: this.counters,
+      retryMinMs: options.retryMinMs ?? 1000,
+      retryMaxMs: options.retryMaxMs ?? 60_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      stallMs,
+      backlogNote: () => `keeping up to ${this.#queue.maxBytes} bytes${this.#queue.persistent ? ' in its disk queue' : ''}`
+    }, {
+      attach: (socket) => { this.#attach(socket) },
+      ready: (socket) => { this.#onConnect(socket) },
+      down: () => { this.#onDown() },
+      stalled: (stallMs) => this.#stalled(stallMs)
+    })
   }
 
   /** True while a RELP session is open. */
@@ -148,46 +178,33 @@ export class RelpForward implements Output {
         this.#optionError ??= err as Error
         throw err
       }
-      this.#connect()
+      this.#queue.open()
+      this.#link.connect()
     }
     if (this.#optionError !== null) throw this.#optionError
   }
 
   write (msg: SyslogMessage): boolean {
     this.counters.received++
-    if (this.#stopping) {
+    if (this.#stopping && !this.#queue.keepsAtShutdown) {
       countDropped(this.counters, 'shutdown')
       return true
     }
-    const scratch = this.#scratch
-    scratch.truncate(0)
-    this.#formatter.write(msg, scratch)
+    this.#formatter.write(msg, this.#records)
     this.counters.truncated = this.#formatter.truncated
-    if (this.#queue.push(Buffer.from(scratch.view(0)))) {
-      this.#enqueued++
-      this.#kick()
-    } else {
-      countDropped(this.counters, 'buffer-full')
-      this.#bufferDrops++
-    }
-    if (this.#queue.bytes >= this.#highWaterBytes) {
-      this.#drain.setFull()
-      return false
-    }
-    return true
+    this.#queue.admit(this.#records.take(), msg)
+    return this.#queue.accepting()
   }
 
-  onDrain (fn: () => void): void { this.#drain.add(fn) }
+  onDrain (fn: () => void): void { this.#queue.onDrain(fn) }
 
-  /** Resolves when every message accepted so far was acknowledged by the receiver (or dropped). */
-  flush (): Promise<void> { return this.#progress.until(this.#enqueued) }
+  /** Resolves when every message accepted so far was acknowledged, committed to a disk queue, or dropped. */
+  flush (): Promise<void> { return this.#queue.flush() }
 
   async reopen (): Promise<void> {
     await this.#connector.reload()
-    if (this.#socket !== null || this.#closing || !this.#started) return
-    if (this.#reconnectTimer !== null) clearTimeout(this.#reconnectTimer)
-    this.#backoff.reset()
-    this.#connect()
+    if (!this.#started) return
+    this.#link.retryNow()
   }
 
   stop (): Promise<void> {
@@ -198,114 +215,82 @@ export class RelpForward implements Output {
   destroy (_err?: Error): void {
     this.#stopping = true
     this.#shutDown()
+    void this.#queue.close()
   }
 
   async #stop (): Promise<void> {
     this.#stopping = true
-    if (this.#queue.length > 0) await settleWithin(this.flush(), this.#stopGraceMs)
-    if (this.#state === 'open' && this.#socket !== null) {
+    if (this.#queue.persistent) {
+      // The queue is kept on disk; only let the answers to what is in flight come.
+      await this.#queue.settleInFlight(this.inFlight, this.#stopGraceMs)
+    } else if (this.#queue.length > 0) {
+      await settleWithin(this.flush(), this.#stopGraceMs)
+    }
+    const socket = this.#socket
+    if (this.#state === 'open' && socket !== null) {
       // RELP close: the receiver answers, then the connection ends.
-      const socket = this.#socket
       this.#state = 'closing'
       const answered = new Promise<void>((resolve) => { this.#onCloseAnswered = resolve })
       socket.write(encodeRelpFrame(this.#takeTxnr(), 'close'))
       await settleWithin(answered, CLOSE_WAIT_MS)
     }
     this.#shutDown()
+    await this.#queue.close()
   }
 
   #shutDown (): void {
-    if (this.#closing) return
-    this.#closing = true
-    if (this.#reconnectTimer !== null) clearTimeout(this.#reconnectTimer)
-    this.#reconnectTimer = null
-    this.#stopStallTimer()
-    const socket = this.#socket
+    this.#link.shutDown()
     this.#socket = null
     this.#state = 'down'
-    const left = this.#queue.length
-    if (left > 0) {
-      this.#queue.shift(left)
-      this.#headSeq += left
+    if (!this.#queue.persistent) {
+      this.#headSeq += this.#queue.length
       this.#sentSeq = this.#headSeq
-      countDropped(this.counters, 'shutdown', left)
-      this.#progress.advance(left)
-      this.#ctx.log.log(4, `${this.name}: dropped ${messages(left)} at shutdown: not acknowledged by the receiver`)
     }
-    this.#reportDrops()
-    if (socket === null) return
-    if (this.#connector.closeGracefully && !socket.connecting) {
-      socket.end()
-      setTimeout(() => { socket.destroy() }, 2000).unref()
-    } else {
-      socket.destroy()
-    }
+    this.#queue.dropRest('not acknowledged by the receiver')
   }
 
-  #connect (): void {
-    this.#reconnectTimer = null
-    if (this.#closing || this.#socket !== null) return
-    const connector = this.#connector
-    const socket = connector.connect({ host: this.#host, port: this.#port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 })
-    this.#socket = socket
-    this.#state = 'connecting'
-    this.#stalled = false
-    socket.setTimeout(this.#connectTimeoutMs)
-    socket.on('timeout', () => {
-      if (this.#state === 'connecting') socket.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }))
-    })
-    socket.on('error', (err) => { this.#lastError = connector.describe(err) })
-    socket.on(connector.readyEvent, () => { this.#onConnect(socket) })
-    socket.on('close', () => { this.#onClose(socket) })
+  #attach (socket: Socket): void {
     const decoder = new RelpDecoder({
       maxDataBytes: MAX_RESPONSE_BYTES,
       onFrame: (frame) => { if (socket === this.#socket) this.#onFrame(socket, frame) },
-      onProblem: (_problem, detail) => { this.#fail(socket, `bad frame from the receiver: ${detail}`) }
+      onProblem: (_problem, detail) => { this.#link.fail(socket, `bad frame from the receiver: ${detail}`) }
     })
-    socket.on('data', (chunk: Buffer) => { decoder.push(chunk) })
+    socket.on('data', (chunk: Buffer) => {
+      decoder.push(chunk)
+      // The answers of one chunk leave the queue together: one shift, one ledger update.
+      this.#settleAcknowledged()
+    })
   }
 
-  readonly #reconnect = (): void => { this.#connect() }
-
   #onConnect (socket: Socket): void {
-    if (socket !== this.#socket) return
-    const refusal = this.#connector.check(socket)
-    if (refusal !== null) {
-      this.#lastError = refusal
-      socket.destroy()
-      return
-    }
-    socket.setTimeout(0)
+    this.#socket = socket
     this.#state = 'opening'
     this.#nextTxnr = OPEN_TXNR
     socket.write(encodeRelpFrame(this.#takeTxnr(), 'open', `relp_version=0\nrelp_software=stele,${VERSION}\ncommands=syslog`))
     this.#lastProgressMs = Date.now()
-    if (this.#stallMs > 0) {
-      this.#stallTimer = setInterval(this.#checkStall, Math.max(20, Math.min(1000, this.#stallMs / 4)))
-      this.#stallTimer.unref()
-    }
   }
 
   #onFrame (socket: Socket, frame: RelpFrame): void {
     if (frame.command === 'serverclose') {
-      this.#fail(socket, 'the receiver closed the session (serverclose)', false)
+      this.#link.fail(socket, 'the receiver closed the session (serverclose)', false)
       return
     }
     if (frame.command !== 'rsp') {
-      this.#fail(socket, `unexpected command "${frame.command}" from the receiver`)
+      this.#link.fail(socket, `unexpected command "${frame.command}" from the receiver`)
       return
     }
-    const rsp = parseRelpResponse(frame.data)
+    // The answer to almost every transaction is "200 OK": known from three bytes, nothing parsed.
+    const rsp = this.#state === 'open' && isOk(frame.data) ? OK : parseRelpResponse(frame.data)
     if (rsp === null) {
-      this.#fail(socket, `an answer without a status code for txnr ${frame.txnr}`)
+      this.#link.fail(socket, `an answer without a status code for txnr ${frame.txnr}`)
       return
     }
     this.#lastProgressMs = Date.now()
     if (this.#state === 'opening') {
-      if (frame.txnr !== OPEN_TXNR) return this.#fail(socket, `answer for txnr ${frame.txnr} before the answer to "open"`)
+      if (frame.txnr !== OPEN_TXNR) return this.#link.fail(socket, `answer for txnr ${frame.txnr} before the answer to "open"`)
       const commands = (parseOffers(rsp.data).get('commands') ?? '').split(',')
-      if (rsp.code !== 200) return this.#fail(socket, `the receiver refused the session (${rsp.code} ${rsp.text})`)
-      if (!commands.includes('syslog')) return this.#fail(socket, 'the receiver does not offer commands=syslog')
+      if (rsp.code !== 200) return this.#link.fail(socket, `the receiver refused the session (${rsp.code} ${rsp.text})`)
+      if (!commands.includes('syslog')) return this.#link.fail(socket, 'the receiver does not offer commands=syslog')
       this.#onOpen()
       return
     }
@@ -314,25 +299,23 @@ export class RelpForward implements Output {
       return
     }
     const seq = this.#seqOf(frame.txnr)
-    if (seq === null) return this.#fail(socket, `an answer for txnr ${frame.txnr}, which is not in flight`)
+    if (seq === null) return this.#link.fail(socket, `an answer for txnr ${frame.txnr}, which is not in flight`)
     if (rsp.code !== 200) {
       // The record stays at the head of the queue and is sent again on a new session.
-      return this.#fail(socket, `the receiver answered ${rsp.code} ${rsp.text} for a message`)
+      return this.#link.fail(socket, `the receiver answered ${rsp.code} ${rsp.text} for a message`)
     }
     this.#acknowledge(seq)
   }
 
   #onOpen (): void {
     this.#state = 'open'
-    const failures = this.#failures
-    this.#failures = 0
-    this.#backoff.reset()
+    const failures = this.#link.established()
     this.#sessionSeq = this.#headSeq
     this.#sentSeq = this.#headSeq
     this.#sessionTxnr = this.#nextTxnr
     const unacked = this.#everSentSeq - this.#headSeq
     this.#ctx.log.log(6, `${this.name}: connected${failures > 0 ? ` after ${failures} failed attempts` : ''}${unacked > 0 ? `; sending ${messages(unacked)} again that were not acknowledged` : ''}`)
-    this.#reportDrops()
+    this.#queue.reportDrops()
     this.#pump()
   }
 
@@ -340,22 +323,27 @@ export class RelpForward implements Output {
   #seqOf (txnr: number): number | null {
     const distance = txnr >= this.#sessionTxnr ? txnr - this.#sessionTxnr : txnr + MAX_TXNR - this.#sessionTxnr
     const seq = this.#sessionSeq + distance
-    return seq >= this.#headSeq && seq < this.#sentSeq ? seq : null
+    return seq >= this.#headSeq + this.#acked && seq < this.#sentSeq ? seq : null
   }
 
   #acknowledge (seq: number): void {
-    if (seq !== this.#headSeq) {
+    const next = this.#headSeq + this.#acked
+    if (seq !== next) {
       this.#ackedAhead.add(seq)
       return
     }
     let count = 1
-    while (this.#ackedAhead.delete(this.#headSeq + count)) count++
-    this.#queue.shift(count)
+    while (this.#ackedAhead.delete(next + count)) count++
+    this.#acked += count
+  }
+
+  /** Records answered 200 in order (#acked of them, from the head) leave the queue. */
+  #settleAcknowledged (): void {
+    const count = this.#acked
+    if (count === 0) return
+    this.#acked = 0
     this.#headSeq += count
-    this.counters.written += count
-    this.#progress.advance(count)
-    if (this.#queue.bytes < this.#highWaterBytes / 2) this.#drain.drained()
-    if (this.#queue.length === 0) this.#reportDrops()
+    this.#queue.delivered(count)
     this.#kick()
   }
 
@@ -365,47 +353,22 @@ export class RelpForward implements Output {
     return txnr
   }
 
-  /** Ends this session; what is unanswered is sent again on the next. */
-  #fail (socket: Socket, why: string, isError = true): void {
-    if (socket !== this.#socket) return
-    if (isError) this.counters.errors++
-    this.#lastError = why
-    this.#ctx.log.log(4, `${this.name}: ${why}; reconnecting`)
-    this.#stalled = true // logged here, not again by the close handler
-    socket.destroy()
-  }
-
-  #onClose (socket: Socket): void {
-    if (socket !== this.#socket) return
+  #onDown (): void {
+    this.#settleAcknowledged()
     this.#socket = null
-    const state = this.#state
     this.#state = 'down'
     this.#sentSeq = this.#headSeq
     this.#ackedAhead.clear()
-    this.#stopStallTimer()
     this.#onCloseAnswered?.()
     this.#onCloseAnswered = null
-    const why = this.#lastError !== '' ? this.#lastError : 'closed by peer'
-    this.#lastError = ''
-    if (state === 'open' || state === 'opening') {
-      if (!this.#stalled) {
-        this.counters.errors++
-        this.#ctx.log.log(4, `${this.name}: connection lost (${why}); reconnecting`)
-      }
-    } else if (state === 'connecting') {
-      if (this.#failures === 0) {
-        this.counters.errors++
-        this.#ctx.log.log(4, `${this.name}: cannot connect (${why}); retrying with back-off up to ${this.#backoff.maxMs / 1000} s, keeping up to ${this.#queue.maxBytes} bytes`)
-      }
-      this.#failures++
-    }
-    if (this.#closing) return
-    this.#reconnectTimer = setTimeout(this.#reconnect, this.#backoff.next())
   }
 
   #kick (): void {
     if (this.#state !== 'open' || this.#scheduled) return
-    if (this.#sentSeq - this.#headSeq >= this.#window || this.#sentSeq - this.#headSeq >= this.#queue.length) return
+    const inFlight = this.#sentSeq - this.#headSeq
+    // Refill once half the window is free: a few large chunks rather than one per answer, so
+    // that the receiver's flush (and its file write) covers many transactions.
+    if (inFlight > this.#window / 2 || inFlight >= this.#queue.length) return
     this.#scheduled = true
     setImmediate(this.#pump)
   }
@@ -419,40 +382,30 @@ export class RelpForward implements Output {
     const want = Math.min(this.#window, this.#queue.length)
     if (inFlight >= want) return
     const batch = this.#batch
-    this.#queue.peek(batch, Infinity, want)
+    // A disk queue may have fewer in memory than asked (onReadable kicks again when it loads).
+    this.#queue.queue.peek(batch, Infinity, want)
     if (inFlight === 0) this.#lastProgressMs = Date.now()
-    socket.cork()
+    const frames = this.#frames
     for (let i = inFlight; i < batch.length; i++) {
       const seq = this.#sentSeq++
       if (seq < this.#everSentSeq) this.counters.resent!++
-      socket.write(encodeRelpFrame(this.#takeTxnr(), 'syslog', batch[i]!))
+      const record = batch[i]!
+      // RELP frame: TXNR SP "syslog" SP DATALEN SP DATA LF.
+      frames.latin1(`${this.#takeTxnr()} syslog ${record.length} `)
+      frames.bytes(record)
+      frames.byte(LF)
     }
-    socket.uncork()
+    if (frames.length > 0) socket.write(frames.take())
     if (this.#sentSeq > this.#everSentSeq) this.#everSentSeq = this.#sentSeq
     batch.length = 0
   }
 
-  readonly #checkStall = (): void => {
-    const socket = this.#socket
-    if (socket === null) return
+  /** The stall check (stream-link.ts): "open" or records unanswered for stallMs. */
+  #stalled (stallMs: number): string | null {
     const waiting = this.#state === 'opening' || (this.#state === 'open' && this.#sentSeq > this.#headSeq)
-    if (!waiting) return
+    if (!waiting) return null
     const stuckMs = Date.now() - this.#lastProgressMs
-    if (stuckMs < this.#stallMs) return
-    this.counters.errors++
-    this.#stalled = true
-    this.#ctx.log.log(4, `${this.name}: no answer for ${(stuckMs / 1000).toFixed(1)} s with ${messages(this.#sentSeq - this.#headSeq)} unacknowledged${this.#state === 'opening' ? ' (to "open")' : ''}; resetting the connection and sending them again on a new one`)
-    socket.resetAndDestroy()
-  }
-
-  #stopStallTimer (): void {
-    if (this.#stallTimer !== null) clearInterval(this.#stallTimer)
-    this.#stallTimer = null
-  }
-
-  #reportDrops (): void {
-    if (this.#bufferDrops === 0) return
-    this.#ctx.log.log(4, `dropped ${messages(this.#bufferDrops)} to ${this.target}: buffer full`)
-    this.#bufferDrops = 0
+    if (stuckMs < stallMs) return null
+    return `no answer for ${(stuckMs / 1000).toFixed(1)} s with ${messages(this.#sentSeq - this.#headSeq)} unacknowledged${this.#state === 'opening' ? ' (to "open")' : ''}; resetting the connection and sending them again on a new one`
   }
 }

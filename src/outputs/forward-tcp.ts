@@ -2,20 +2,11 @@
 // be in a message) or LF-terminated (framing=lf).
 //
 // Delivery model:
-// - Every message is encoded once into a record (its frames) and pushed onto a RecordQueue:
-//   queue=disk (queue/disk-queue.ts, the default for TCP and TLS: it survives restarts and
-//   crashes) or queue=memory (buffer=, the only kind before issue 5). forward-queue.ts builds it.
-// - When the queue is full, overflow= decides. drop-newest (the default): the NEW message is
-//   dropped ('queue-full', or 'buffer-full' for the legacy buffer=): the oldest records are the
-//   ones a reader of the remote log needs to understand what followed. drop-oldest: the oldest
-//   records not being sent now make room. block: write() returns false before the queue is full
-//   (headroom for the frames already read), so the daemon pauses its stream inputs; UDP, which
-//   cannot be paused, is dropped while blocked. Drops are logged with their count once the
-//   destination takes messages again or the queue has room: "dropped N messages to HOST:PORT:
-//   queue full". A disk queue on a full disk is a full queue: new messages are dropped
-//   ('disk-full'; block pauses the inputs first) until an append succeeds again.
-// - A disk queue keeps what is left at stop() for the next start (nothing is dropped), and
-//   delivers that backlog first, in order.
+// - Every message is encoded once into a record (its frames) and pushed onto the forward's queue
+//   (forward-queue.ts: queue=disk, the default, survives restarts and crashes; queue=memory, or
+//   the legacy buffer=). That file holds the rules shared with RELP: overflow= (drop-newest,
+//   drop-oldest, block), the drop reports, backpressure, a disk queue kept at stop() and its
+//   backlog delivered first, in order.
 // - While connected, the head of the queue is written in batches (up to 64 KiB / 1024 records,
 //   corked into one writev), one batch at a time. A batch leaves the queue, and its messages
 //   are counted `written`, when the socket's write callback reports that Node handed the bytes
@@ -24,15 +15,11 @@
 //   fails stays at the head of the queue and is sent again on the next connection (so a reset
 //   can duplicate at most the records of that one batch; the receiver drops a frame cut off by
 //   the reset).
-// - Connecting uses a capped exponential back-off with jitter (1 s -> 60 s). "cannot connect"
-//   and "connection lost" are logged once per outage, "connected" when it is back.
-// - Stall detection: a batch that has not been taken by the kernel after stall_timeout (the
-//   peer stopped reading: its window is zero) resets the connection and reconnects, logged.
-// - Backpressure: while connected, write() returns false once the queue holds highWaterBytes
-//   (half the buffer, at most 1 MiB), and onDrain fires below half of that. While the
-//   destination is down write() always returns true: a down loghost must not stall local
-//   logging, so the buffer fills and then drops, counted.
-// - The connection itself comes from a StreamConnector: plain TCP here, TLS in forward-tls.ts
+// - The connection (stream-link.ts): back-off with jitter (1 s -> 60 s), "cannot connect" and
+//   "connection lost" logged once per outage, "connected" when it is back; stall detection: a
+//   batch not taken by the kernel after stall_timeout (the peer stopped reading: its window is
+//   zero) resets the connection and reconnects, logged.
+// - The socket itself comes from a StreamConnector: plain TCP here, TLS in forward-tls.ts
 //   (which adds the handshake, the check of the receiver's certificate, and close_notify), so
 //   that both transports share this one delivery model.
 
@@ -43,11 +30,11 @@ import { octetCountPrefix } from '../framing/octet-counting.js'
 import { ByteWriter } from '../message/byte-writer.js'
 import { createFormatter, type Formatter } from '../message/format.js'
 import type { SyslogMessage } from '../message/model.js'
-import { countDropped, DrainSignal, errorCode, messages, newCounters, Progress, settleWithin } from './accounting.js'
-import { Backoff } from './backoff.js'
+import { countDropped, errorCode, newCounters, settleWithin } from './accounting.js'
 import { hostPort, numberOption } from './forward-options.js'
-import { createRecordQueue, type Overflow } from './forward-queue.js'
+import { ForwardQueue } from './forward-queue.js'
 import type { RecordQueue } from './record-queue.js'
+import { StreamLink } from './stream-link.js'
 
 export interface TcpForwardOptions {
   /** Reconnect back-off. Default 1 s -> 60 s. */
@@ -93,9 +80,6 @@ export const tcpConnector: StreamConnector = {
   reload: async () => {}
 }
 
-/** How long a graceful close (TLS close_notify) may take before the socket is destroyed. */
-const CLOSE_GRACE_MS = 2000
-
 const MAX_BATCH_BYTES = 64 * 1024
 const MAX_BATCH_RECORDS = 1024
 const LF = 0x0a
@@ -106,84 +90,80 @@ export class TcpForward implements Output {
   readonly counters: OutputCounters = newCounters()
   /** "host:port" */
   readonly target: string
-  readonly #host: string
-  readonly #port: number
-  readonly #ctx: OutputContext
   readonly #encoder: StreamRecordEncoder
-  readonly #queue: RecordQueue
-  readonly #progress = new Progress()
-  readonly #drain = new DrainSignal()
-  readonly #backoff: Backoff
-  readonly #connectTimeoutMs: number
-  readonly #stopGraceMs: number
-  readonly #highWaterBytes: number
-  readonly #stallMs: number
-  #optionError: Error | null
+  readonly #queue: ForwardQueue
+  readonly #link: StreamLink
   readonly #connector: StreamConnector
+  readonly #stopGraceMs: number
+  #optionError: Error | null = null
   readonly #batch: Buffer[] = []
-  #socket: Socket | null = null
-  #connected = false
-  /** Failed connection attempts since the last connection. */
-  #failures = 0
-  #lastError = ''
-  #stalled = false
-  #reconnectTimer: NodeJS.Timeout | null = null
-  #stallTimer: NodeJS.Timeout | null = null
   #scheduled = false
   #inFlight = 0
   #inFlightSinceMs = 0
-  #enqueued = 0
-  /** Drops not yet reported in the log: queue (or buffer) full, disk full. */
-  #fullDrops = 0
-  #diskDrops = 0
-  readonly #overflow: Overflow
-  readonly #fullReason: 'queue-full' | 'buffer-full'
-  /** overflow=block: write() says "full" from this many queued bytes, and "drained" below resumeBelow. */
-  readonly #blockAtBytes: number
-  readonly #resumeBelowBytes: number
-  #blocking = false
-  #queueReady = false
   #started = false
   #stopping = false
-  /** After stop()'s grace period: no more connecting. */
-  #closing = false
   #stopped: Promise<void> | null = null
 
   constructor (action: ForwardAction, ctx: OutputContext, options: TcpForwardOptions = {}) {
-    this.#host = action.host
-    this.#port = action.port
     this.target = hostPort(action.host, action.port)
     this.#connector = options.connector ?? tcpConnector
     this.name = `forward ${this.#connector.scheme}://${this.target}`
-    this.#ctx = ctx
     this.#encoder = new StreamRecordEncoder(action, ctx)
-    this.#queue = options.queue ?? createRecordQueue(action, ctx)
-    this.#overflow = action.queue?.overflow ?? 'drop-newest'
-    this.#fullReason = action.queue === undefined ? 'buffer-full' : 'queue-full'
-    const headroom = Math.min(1024 * 1024, Math.floor(this.#queue.maxBytes / 2))
-    this.#blockAtBytes = this.#queue.maxBytes - headroom
-    this.#resumeBelowBytes = Math.floor(this.#blockAtBytes / 2)
-    this.#queueReady = true
-    this.#queue.onReadable?.(() => { this.#kick() })
-    this.#queue.onWritable?.(() => { this.#reportDrops(); this.#maybeDrain() })
-    this.counters.queue = this.#queue.stats
-    this.#backoff = new Backoff(options.retryMinMs ?? 1000, options.retryMaxMs ?? 60_000)
-    this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000
-    this.#stopGraceMs = options.stopGraceMs ?? 5000
-    this.#highWaterBytes = Math.min(1024 * 1024, Math.floor(this.#queue.maxBytes / 2))
+    this.#queue = new ForwardQueue(action, ctx, {
+      name: this.name,
+      target: this.target,
+      counters: this.counters,
+      inFlight: () => this.#inFlight,
+      connected: () => this.#link.ready,
+      kick: () => { this.#kick() }
+    }, { queue: options.queue })
     let stallMs = 30_000
-    let optionError: Error | null = null
     try {
       stallMs = numberOption(action.options, 'stall_timeout', 30, 86_400) * 1000
     } catch (err) {
-      optionError = err as Error
+      this.#optionError = err as Error
     }
-    this.#stallMs = stallMs
-    this.#optionError = optionError
+    this.#stopGraceMs = options.stopGraceMs ?? 5000
+    this.#link = new StreamLink({
+      host: action.host,
+      port: action.port,
+      name: this.name,
+      connector: this.#connector,
+      log: ctx.log,
+      counters: this.counters,
+      retryMinMs: options.retryMinMs ?? 1000,
+      retryMaxMs: options.retryMaxMs ?? 60_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      stallMs,
+      backlogNote: () => `buffering up to ${this.#queue.maxBytes} bytes`
+    }, {
+      // Read and discard anything the server sends, so that its FIN is seen.
+      attach: (socket) => { socket.resume() },
+      ready: () => {
+        const failures = this.#link.established()
+        ctx.log.log(6, `${this.name}: connected${failures > 0 ? ` after ${failures} failed attempts` : ''}`)
+        this.#queue.reportDrops()
+        this.#pump()
+      },
+      down: () => {
+        // The batch in flight (if any) is still at the head of the queue: it is sent again.
+        this.#inFlight = 0
+        // Down: write() now accepts everything (and drops past the queue) instead of pacing,
+        // unless overflow=block holds the inputs because the queue is full.
+        this.#queue.maybeDrain()
+      },
+      stalled: (stallMs) => {
+        const socket = this.#link.socket
+        if (this.#inFlight === 0 || socket === null) return null
+        const stuckMs = Date.now() - this.#inFlightSinceMs
+        if (stuckMs < stallMs) return null
+        return `no progress for ${(stuckMs / 1000).toFixed(1)} s with ${socket.writableLength} bytes unsent (the peer is not reading); resetting the connection and reconnecting`
+      }
+    })
   }
 
   /** True while a connection is up. */
-  get connected (): boolean { return this.#connected }
+  get connected (): boolean { return this.#link.ready }
 
   /** Bytes waiting in the buffer (including the batch being sent). */
   get bufferedBytes (): number { return this.#queue.bytes }
@@ -200,15 +180,15 @@ export class TcpForward implements Output {
         this.#optionError ??= err as Error
         throw err
       }
-      if (this.#queue.open !== undefined) this.#openQueue()
-      this.#connect()
+      this.#queue.open()
+      this.#link.connect()
     }
     if (this.#optionError !== null) throw this.#optionError
   }
 
   write (msg: SyslogMessage): boolean {
     this.counters.received++
-    if (this.#stopping) {
+    if (this.#stopping && !this.#queue.keepsAtShutdown) {
       countDropped(this.counters, 'shutdown')
       return true
     }
@@ -216,92 +196,24 @@ export class TcpForward implements Output {
     this.counters.truncated = this.#encoder.truncated
     if (record.length === 0) {
       // Nothing to send (an empty 'raw' record cannot be octet-counted): delivered as nothing.
-      this.counters.written++
+      this.#queue.skip()
       return true
     }
-    this.#admit(record, msg)
-    const queue = this.#queue
-    if (this.#overflow === 'block' && (queue.bytes >= this.#blockAtBytes || queue.diskFull === true)) {
-      this.#blocking = true
-      this.#drain.setFull()
-      return false
-    }
-    // A memory queue paces the inputs to the destination while connected; a disk queue absorbs.
-    if (queue.persistent !== true && this.#connected && queue.bytes >= this.#highWaterBytes) {
-      this.#drain.setFull()
-      return false
-    }
-    return true
+    this.#queue.admit(record, msg)
+    return this.#queue.accepting()
   }
 
-  /** Queues the record, or counts it (or older ones, with drop-oldest) as dropped. */
-  #admit (record: Buffer, msg: SyslogMessage): void {
-    const queue = this.#queue
-    if (!this.#queueReady) {
-      countDropped(this.counters, 'write-error')
-      return
-    }
-    // overflow=block pauses stream inputs; a UDP input cannot pause, so its messages are dropped.
-    if (this.#blocking && msg.source?.input.startsWith('udp') === true) {
-      this.#dropFull(1)
-      return
-    }
-    if (queue.push(record)) {
-      this.#enqueued++
-      this.#kick()
-      return
-    }
-    if (queue.diskFull === true) {
-      countDropped(this.counters, 'disk-full')
-      this.#diskDrops++
-      return
-    }
-    if (this.#overflow === 'drop-oldest') {
-      const evicted = queue.evict(this.#inFlight, record.length)
-      if (evicted > 0) {
-        this.#dropFull(evicted)
-        this.#progress.advance(evicted)
-        if (queue.push(record)) {
-          this.#enqueued++
-          this.#kick()
-          return
-        }
-      }
-    }
-    this.#dropFull(1)
-  }
+  onDrain (fn: () => void): void { this.#queue.onDrain(fn) }
 
-  #dropFull (count: number): void {
-    countDropped(this.counters, this.#fullReason, count)
-    this.#fullDrops += count
-  }
-
-  /** Fires onDrain once the queue has room again (by the rules write() used to say "full"). */
-  #maybeDrain (): void {
-    const queue = this.#queue
-    if (queue.diskFull === true) return
-    if (this.#overflow === 'block' && queue.bytes >= this.#resumeBelowBytes && this.#blocking) return
-    if (queue.persistent !== true && this.#connected && queue.bytes >= this.#highWaterBytes / 2) return
-    const wasBlocking = this.#blocking
-    this.#blocking = false
-    this.#drain.drained()
-    if (wasBlocking) this.#reportDrops()
-  }
-
-  onDrain (fn: () => void): void { this.#drain.add(fn) }
-
-  /** Resolves when every message accepted so far was handed to the kernel (or dropped). */
-  flush (): Promise<void> {
-    return this.#progress.until(this.#enqueued)
-  }
+  /** Resolves when every message accepted so far was handed to the kernel, committed to a disk queue, or dropped. */
+  flush (): Promise<void> { return this.#queue.flush() }
 
   /** SIGHUP: when disconnected, try again now instead of at the end of the back-off. */
   async reopen (): Promise<void> {
     // Renewed certificates are used from the next connection on; this one keeps running.
     await this.#connector.reload()
-    if (this.#connected || this.#socket !== null || this.#closing || !this.#started) return
-    this.#backoff.reset()
-    this.#connect()
+    if (!this.#started) return
+    this.#link.retryNow()
   }
 
   stop (): Promise<void> {
@@ -312,154 +224,30 @@ export class TcpForward implements Output {
   destroy (_err?: Error): void {
     this.#stopping = true
     this.#shutDown()
-    void this.#closeQueue()
-  }
-
-  /**
-   * Opens (recovers) a disk queue without holding up the daemon's start: the queue takes
-   * messages in memory meanwhile, and its backlog is sent once it is open.
-   */
-  #openQueue (): void {
-    const queue = this.#queue
-    queue.open!().then(() => { this.#kick() }, async (err: unknown) => {
-      // Without its queue the forward drops what it is given ('write-error'), counted.
-      this.#queueReady = false
-      this.counters.errors++
-      this.#ctx.log.log(3, `${this.name}: ${(err as Error).message}`)
-      const lost = await queue.close?.() ?? 0
-      countDropped(this.counters, 'write-error', lost)
-      this.#progress.advance(lost)
-      if (lost > 0) this.#ctx.log.log(4, `dropped ${messages(lost)} to ${this.target}: no queue`)
-    })
+    void this.#queue.close()
   }
 
   async #stop (): Promise<void> {
     this.#stopping = true
-    if (this.#queue.persistent === true) {
+    if (this.#queue.persistent) {
       // What is queued stays on disk for the next start; only let the batch being sent finish
       // (fewer duplicates next time).
-      if (this.#inFlight > 0) await settleWithin(this.#progress.until(this.#progress.done + this.#inFlight), this.#stopGraceMs)
+      await this.#queue.settleInFlight(this.#inFlight, this.#stopGraceMs)
     } else if (this.#queue.length > 0) {
       await settleWithin(this.flush(), this.#stopGraceMs)
     }
     this.#shutDown()
-    await this.#closeQueue()
-  }
-
-  async #closeQueue (): Promise<void> {
-    if (this.#queue.close === undefined) return
-    const kept = this.#queue.length
-    const lost = await this.#queue.close()
-    if (lost > 0) {
-      countDropped(this.counters, 'disk-full', lost)
-      this.#diskDrops += lost
-      this.#reportDrops()
-    }
-    if (kept - lost > 0) this.#ctx.log.log(6, `${this.name}: ${messages(kept - lost)} kept in the queue for the next start`)
+    await this.#queue.close()
   }
 
   #shutDown (): void {
-    if (this.#closing) return
-    this.#closing = true
-    if (this.#reconnectTimer !== null) clearTimeout(this.#reconnectTimer)
-    this.#reconnectTimer = null
-    this.#stopStallTimer()
-    const socket = this.#socket
-    this.#socket = null
-    this.#connected = false
+    this.#link.shutDown()
     this.#inFlight = 0
-    const left = this.#queue.persistent === true ? 0 : this.#queue.length
-    if (left > 0) {
-      this.#queue.shift(left)
-      countDropped(this.counters, 'shutdown', left)
-      this.#progress.advance(left)
-      this.#ctx.log.log(4, `${this.name}: dropped ${messages(left)} at shutdown: destination did not take them`)
-    }
-    this.#reportDrops()
-    // Records already handed over are in the kernel's send buffer; close(2) still sends them.
-    if (socket === null) return
-    if (this.#connector.closeGracefully && !socket.connecting) {
-      socket.end()
-      setTimeout(() => { socket.destroy() }, CLOSE_GRACE_MS).unref()
-    } else {
-      socket.destroy()
-    }
-  }
-
-  #connect (): void {
-    this.#reconnectTimer = null
-    if (this.#closing || this.#socket !== null) return
-    const connector = this.#connector
-    const socket = connector.connect({ host: this.#host, port: this.#port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 })
-    this.#socket = socket
-    this.#stalled = false
-    socket.setTimeout(this.#connectTimeoutMs)
-    socket.on('timeout', () => {
-      if (!this.#connected) socket.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }))
-    })
-    socket.on('error', (err) => { this.#lastError = connector.describe(err) })
-    socket.on(connector.readyEvent, () => { this.#onConnect(socket) })
-    socket.on('close', () => { this.#onClose(socket) })
-    // Read and discard anything the server sends, so that its FIN is seen.
-    socket.resume()
-  }
-
-  readonly #reconnect = (): void => { this.#connect() }
-
-  #onConnect (socket: Socket): void {
-    if (socket !== this.#socket) return
-    const refusal = this.#connector.check(socket)
-    if (refusal !== null) {
-      // Counted and logged as a failed attempt by the close handler ("cannot connect (why)").
-      this.#lastError = refusal
-      socket.destroy()
-      return
-    }
-    socket.setTimeout(0)
-    this.#connected = true
-    const failures = this.#failures
-    this.#failures = 0
-    this.#backoff.reset()
-    this.#ctx.log.log(6, `${this.name}: connected${failures > 0 ? ` after ${failures} failed attempts` : ''}`)
-    this.#reportDrops()
-    if (this.#stallMs > 0) {
-      this.#stallTimer = setInterval(this.#checkStall, Math.max(20, Math.min(1000, this.#stallMs / 4)))
-      this.#stallTimer.unref()
-    }
-    this.#pump()
-  }
-
-  #onClose (socket: Socket): void {
-    if (socket !== this.#socket) return
-    this.#socket = null
-    const wasConnected = this.#connected
-    this.#connected = false
-    // The batch in flight (if any) is still at the head of the queue: it is sent again.
-    this.#inFlight = 0
-    this.#stopStallTimer()
-    const why = this.#lastError !== '' ? this.#lastError : 'closed by peer'
-    this.#lastError = ''
-    if (wasConnected) {
-      if (!this.#stalled) {
-        this.counters.errors++
-        this.#ctx.log.log(4, `${this.name}: connection lost (${why}); reconnecting`)
-      }
-    } else {
-      if (this.#failures === 0) {
-        this.counters.errors++
-        this.#ctx.log.log(4, `${this.name}: cannot connect (${why}); retrying with back-off up to ${this.#backoff.maxMs / 1000} s, buffering up to ${this.#queue.maxBytes} bytes`)
-      }
-      this.#failures++
-    }
-    // Down: write() now accepts everything (and drops past the queue) instead of pacing, unless
-    // overflow=block holds the inputs because the queue is full.
-    this.#maybeDrain()
-    if (this.#closing) return
-    this.#reconnectTimer = setTimeout(this.#reconnect, this.#backoff.next())
+    this.#queue.dropRest('destination did not take them')
   }
 
   #kick (): void {
-    if (!this.#connected || this.#inFlight > 0 || this.#scheduled) return
+    if (!this.#link.ready || this.#inFlight > 0 || this.#scheduled) return
     this.#scheduled = true
     // On the next turn, so that every message routed in this turn goes in one batch.
     setImmediate(this.#pump)
@@ -467,10 +255,10 @@ export class TcpForward implements Output {
 
   readonly #pump = (): void => {
     this.#scheduled = false
-    const socket = this.#socket
-    if (!this.#connected || socket === null || this.#inFlight > 0 || this.#queue.length === 0) return
+    const socket = this.#link.socket
+    if (!this.#link.ready || socket === null || this.#inFlight > 0 || this.#queue.length === 0) return
     const batch = this.#batch
-    const count = this.#queue.peek(batch, MAX_BATCH_BYTES, MAX_BATCH_RECORDS)
+    const count = this.#queue.queue.peek(batch, MAX_BATCH_BYTES, MAX_BATCH_RECORDS)
     // A disk queue may have its next records on disk only: onReadable kicks us again.
     if (count === 0) return
     this.#inFlight = count
@@ -484,43 +272,11 @@ export class TcpForward implements Output {
   }
 
   #onBatchWritten (socket: Socket, err: Error | null | undefined): void {
-    if (socket !== this.#socket || err != null) return // the close handler sends it again
+    if (socket !== this.#link.socket || err != null) return // the close handler sends it again
     const count = this.#inFlight
     this.#inFlight = 0
-    this.#queue.shift(count)
-    this.counters.written += count
-    this.#progress.advance(count)
-    this.#maybeDrain()
-    if (this.#queue.length === 0) this.#reportDrops()
-    else this.#pump()
-  }
-
-  readonly #checkStall = (): void => {
-    const socket = this.#socket
-    if (this.#inFlight === 0 || socket === null || !this.#connected) return
-    const stuckMs = Date.now() - this.#inFlightSinceMs
-    if (stuckMs < this.#stallMs) return
-    this.#stalled = true
-    this.counters.errors++
-    this.#ctx.log.log(4, `${this.name}: no progress for ${(stuckMs / 1000).toFixed(1)} s with ${socket.writableLength} bytes unsent (the peer is not reading); resetting the connection and reconnecting`)
-    // RST rather than FIN: the stalled peer must not get half a batch later.
-    socket.resetAndDestroy()
-  }
-
-  #stopStallTimer (): void {
-    if (this.#stallTimer !== null) clearInterval(this.#stallTimer)
-    this.#stallTimer = null
-  }
-
-  #reportDrops (): void {
-    if (this.#fullDrops > 0) {
-      this.#ctx.log.log(4, `dropped ${messages(this.#fullDrops)} to ${this.target}: ${this.#fullReason === 'buffer-full' ? 'buffer' : 'queue'} full`)
-      this.#fullDrops = 0
-    }
-    if (this.#diskDrops > 0) {
-      this.#ctx.log.log(4, `dropped ${messages(this.#diskDrops)} to ${this.target}: disk full under its queue`)
-      this.#diskDrops = 0
-    }
+    this.#queue.delivered(count)
+    if (this.#queue.length > 0) this.#pump()
   }
 }
 

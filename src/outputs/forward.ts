@@ -8,12 +8,12 @@
 //   stall_timeout=SECONDS      tcp, tls: a connection with unsent data that makes no progress this
 //                              long is reset and made again; relp: no answer this long. Default
 //                              30; 0 turns it off.
-//   window=N                   relp: transactions sent and not yet answered, at most. Default 128.
+//   window=N                   relp: transactions sent and not yet answered, at most. Default 512.
 //   max_datagram_size=BYTES    udp: longer records are cut on a UTF-8 boundary (and counted in
 //                              `truncated`). Default 8192, at most 65507 (the IPv4 UDP limit).
 //   queue=, queue_max=, queue_dir=, fsync=, overflow=
-//                              tcp, tls: the queue in front of the connection (forward-queue.ts;
-//                              a disk queue by default, queue/disk-queue.ts).
+//                              tcp, tls, relp: the queue in front of the connection
+//                              (forward-queue.ts; a disk queue by default, queue/disk-queue.ts).
 
 import type { ForwardAction } from '../config/schema.js'
 import type { Output, OutputContext } from '../daemon/component.js'

@@ -45,6 +45,11 @@ export interface RecordQueue {
   readonly persistent?: boolean
   /** Disk queues: appends fail (ENOSPC...); push() refuses until they succeed again. */
   readonly diskFull?: boolean
+  /**
+   * Persistent queues: resolves once every record pushed so far is committed (appended, and
+   * fdatasync'ed unless fsync=interval), or the queue closed; null when it is not open.
+   */
+  whenCommitted? (): Promise<void> | null
   /** Records that waited on disk are now in memory for peek(). */
   onReadable? (fn: () => void): void
   /** push() may succeed again after a diskFull refusal. */

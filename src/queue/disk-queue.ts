@@ -137,6 +137,8 @@ export class DiskRecordQueue implements RecordQueue {
   #ledgerOnDisk = 0
   #ledger: QueueFile | null = null
   #ledgerBusy: Promise<void> | null = null
+  /** whenCommitted(): resolved once #written reaches target. */
+  #commitWaiters: Array<{ target: number, resolve: () => void }> = []
   readonly #readable: Array<() => void> = []
   readonly #writable: Array<() => void> = []
 
@@ -285,6 +287,22 @@ export class DiskRecordQueue implements RecordQueue {
       else await new Promise((resolve) => setImmediate(resolve))
       if (turns > 1_000_000) throw new Error('disk queue: committed() made no progress')
     }
+  }
+
+  whenCommitted (): Promise<void> | null {
+    if (this.#state === 'opening') return this.#opening!.then(() => this.whenCommitted() ?? undefined, () => {})
+    if (this.#state !== 'open') return null
+    const target = this.#tailSeq
+    if (this.#written >= target) return Promise.resolve()
+    return new Promise((resolve) => { this.#commitWaiters.push({ target, resolve }) })
+  }
+
+  #resolveCommitted (all = false): void {
+    const waiters = this.#commitWaiters
+    let i = 0
+    while (i < waiters.length && (all || waiters[i]!.target <= this.#written)) i++
+    if (i === 0) return
+    for (const waiter of waiters.splice(0, i)) waiter.resolve()
   }
 
   // ---- open: recovery -------------------------------------------------------------------
@@ -475,6 +493,7 @@ export class DiskRecordQueue implements RecordQueue {
     // Only now do the records count as in the file (committed() and the window's refill).
     this.#writing = []
     this.#written = firstSeq + records.length
+    this.#resolveCommitted()
     if (this.#diskFull) {
       this.#diskFull = false
       this.stats.diskFull = false
@@ -515,7 +534,7 @@ export class DiskRecordQueue implements RecordQueue {
     let at = 0
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!
-      encodeRecordHeader(buf.subarray(at, at + RECORD_HEADER_BYTES), firstSeq + i, record)
+      encodeRecordHeader(buf, at, firstSeq + i, record)
       record.copy(buf, at + RECORD_HEADER_BYTES)
       at += RECORD_HEADER_BYTES + record.length
     }
@@ -753,6 +772,7 @@ export class DiskRecordQueue implements RecordQueue {
       this.#release()
     }
     this.#state = 'closed'
+    this.#resolveCommitted(true)
     this.#updateStats()
     return unwritten
   }

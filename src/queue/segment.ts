@@ -44,13 +44,13 @@ export function parseSegmentName (name: string): number | undefined {
   return match === null ? undefined : Number(match[1])
 }
 
-/** Writes a record's 16-byte header for `payload` into `header`. */
-export function encodeRecordHeader (header: Buffer, seq: number, payload: Buffer): void {
-  header.writeUInt32LE(payload.length, 0)
-  header.writeUInt32LE(seq >>> 0, 8)
-  header.writeUInt32LE(Math.floor(seq / 0x1_0000_0000), 12)
-  const crc = crc32c(payload, 0, payload.length, crc32c(header, 8, 16))
-  header.writeUInt32LE(crc, 4)
+/** Writes a record's 16-byte header for `payload` into buf[at, at + 16). */
+export function encodeRecordHeader (buf: Buffer, at: number, seq: number, payload: Buffer): void {
+  buf.writeUInt32LE(payload.length, at)
+  buf.writeUInt32LE(seq >>> 0, at + 8)
+  buf.writeUInt32LE(Math.floor(seq / 0x1_0000_0000), at + 12)
+  const crc = crc32c(payload, 0, payload.length, crc32c(buf, at + 8, at + 16))
+  buf.writeUInt32LE(crc, at + 4)
 }
 
 /** A stretch of a segment that holds no valid record. */

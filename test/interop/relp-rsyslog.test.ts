@@ -128,7 +128,7 @@ test('relp rsyslog: stele @relp:// -> rsyslog imrelp, 100000 messages, rsyslogd 
 repeat_suppression=off
 mark_interval=0
 listen tcp://127.0.0.1:0
-local3.*   @relp://127.0.0.1:${relpPort} stall_timeout=10
+local3.*   @relp://127.0.0.1:${relpPort} stall_timeout=10 window=${WINDOW}
 `)
   t.after(async () => { await stele.close() })
   const work = join(stele.dir, 'rsyslog')

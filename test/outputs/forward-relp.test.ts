@@ -93,7 +93,7 @@ test('forward relp: a 500 answer and a serverclose end the session; the unanswer
   assertBalanced(forward.counters)
 })
 
-test('forward relp: no more than window= transactions are unanswered', async (t) => {
+test('forward relp: no more than window= transactions are unanswered; the window is refilled once half of it is free', async (t) => {
   const held: Array<[net.Socket, RelpFrame]> = []
   const server = await relpServer((socket, frames) => { for (const f of frames) held.push([socket, f]) })
   t.after(server.close)
@@ -105,8 +105,13 @@ test('forward relp: no more than window= transactions are unanswered', async (t)
   await new Promise((resolve) => setImmediate(resolve))
   assert.equal(forward.inFlight, 8)
   assert.equal(server.received.length, 8)
-  const [socket, first] = held.shift()!
-  ok(socket, first)
-  await waitFor(() => server.received.length === 9, { what: 'one more sent after one answer' })
-  assert.equal(forward.counters.written, 1)
+  for (let i = 0; i < 3; i++) { const [socket, f] = held.shift()!; ok(socket, f) }
+  await waitFor(() => forward.counters.written === 3, { what: 'three answers taken' })
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(server.received.length, 8, 'nothing more while more than half the window is in flight')
+  const [socket, fourth] = held.shift()!
+  ok(socket, fourth)
+  await waitFor(() => server.received.length === 12, { what: 'four more sent once half the window is free' })
+  assert.equal(forward.counters.written, 4)
+  assert.equal(forward.inFlight, 8)
 })
