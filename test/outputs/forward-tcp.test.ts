@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { FrameDecoder } from '../../src/framing/frame-decoder.js'
-import { TcpForward, StreamRecordEncoder } from '../../src/outputs/forward-tcp.js'
+import { TcpForward, StreamRecordEncoder, joinAdjacent } from '../../src/outputs/forward-tcp.js'
 import { assertBalanced, feed, forwardAction, message, messageNumbers, range, testContext, waitFor } from './helpers.js'
 import { freePort } from '../interop/free-port.js'
 
@@ -94,6 +94,37 @@ test('forward-tcp: the stream encoder frames keep, escape and split as documente
   assert.equal(encode('lf', 'keep'), `${head}a b\n`)
   assert.equal(encode('lf', 'escape'), `${head}a#012b\n`)
   assert.equal(encode('lf', 'split'), `${head}a\n${head}b\n`)
+})
+
+test('forward-tcp: octet counting stays right when MSG-LEN gains or loses digits between records', () => {
+  const ctx = testContext()
+  const encoder = new StreamRecordEncoder({ format: 'raw', framing: 'octet', newline: 'keep' }, ctx)
+  // The encoder leaves room for as many digits as the previous length had: go up and down.
+  const sizes = [5, 9, 10, 99, 100, 12_345, 7, 1000, 1, 100_000, 42]
+  const records = sizes.map((size) => {
+    const body = 'x'.repeat(size - 1) + String(size % 10)
+    const msg = message(0)
+    msg.raw = Buffer.from(body)
+    return { body, record: encoder.encode(msg) }
+  })
+  for (const { body, record } of records) assert.equal(record.toString('latin1'), `${body.length} ${body}`)
+  // Records already taken are never overwritten by later ones.
+  assert.equal(records[0]!.record.toString('latin1'), `5 xxxx5`)
+  const empty = message(0)
+  empty.raw = Buffer.alloc(0)
+  assert.equal(encoder.encode(empty).length, 0, 'an empty message is no frame')
+})
+
+test('forward-tcp: joinAdjacent writes records that lie side by side as one Buffer, in order', () => {
+  const slab = Buffer.from('aaBBBcdddd')
+  const other = Buffer.from('zz')
+  const batch = [slab.subarray(0, 2), slab.subarray(2, 5), other, slab.subarray(5, 6), slab.subarray(6, 10), slab.subarray(0, 2)]
+  const n = joinAdjacent(batch, batch.length)
+  assert.deepEqual(batch.map((b) => b.toString()), ['aaBBB', 'zz', 'cdddd', 'aa'])
+  assert.equal(n, 4)
+  const one = [slab.subarray(3, 7)]
+  assert.equal(joinAdjacent(one, 1), 1)
+  assert.equal(one[0]!.toString(), 'BBcd')
 })
 
 test('forward-tcp: a destination that is down at start gets the buffered messages when it comes up', async (t) => {
