@@ -12,7 +12,9 @@
 //   "dropped N messages to HOST:PORT: queue full".
 // - accepting(): write()'s answer. A memory queue paces the inputs to the destination (TCP and
 //   TLS only while connected: a down loghost must not stall local logging; RELP always: it is
-//   chosen where loss is not acceptable); a disk queue absorbs up to queue_max.
+//   chosen where loss is not acceptable). A disk queue paces them while connected and its
+//   backlog is all in memory (a faster sender waits, rather than building a backlog on disk that
+//   must be read back); otherwise (an outage, a backlog on disk) it absorbs up to queue_max.
 // - delivered(n): the n oldest records were taken by the destination (TCP/TLS: handed to the
 //   kernel; RELP: answered "rsp 200"). Only now do they leave the queue and count as written.
 // - flush(): resolves once every record accepted so far is delivered, dropped, or (disk queue)
@@ -255,7 +257,15 @@ export class ForwardQueue {
   }
 
   #paces (): boolean {
-    return !this.persistent && (this.#pacesAlways || this.#sender.connected())
+    const connected = this.#sender.connected()
+    // A disk queue paces too while the destination takes records and its backlog is all in
+    // memory: a sender faster than the destination is held back by TCP flow control (as with a
+    // memory queue) instead of piling up a backlog on disk that must be read back, while every
+    // record is still appended (and kept across a crash) before it is acknowledged. Once records
+    // wait on disk only (an outage, UDP bursts) it absorbs up to queue_max without pacing, so
+    // that the inputs are never held while a backlog drains.
+    if (this.persistent) return connected && this.queue.spilled !== true
+    return this.#pacesAlways || connected
   }
 
   #dropFull (count: number): void {

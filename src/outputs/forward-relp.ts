@@ -361,6 +361,8 @@ export class RelpForward implements Output {
     this.#ackedAhead.clear()
     this.#onCloseAnswered?.()
     this.#onCloseAnswered = null
+    // A disk queue paces the inputs only while connected: down, it takes them again.
+    this.#queue.maybeDrain()
   }
 
   #kick (): void {

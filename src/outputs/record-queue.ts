@@ -50,6 +50,11 @@ export interface RecordQueue {
    * fdatasync'ed unless fsync=interval), or the queue closed; null when it is not open.
    */
   whenCommitted? (): Promise<void> | null
+  /**
+   * Disk queues: true while some waiting records are on disk only (a backlog larger than the
+   * in-memory window, after an outage or a burst); they are read back as the window empties.
+   */
+  readonly spilled?: boolean
   /** Records that waited on disk are now in memory for peek(). */
   onReadable? (fn: () => void): void
   /** push() may succeed again after a diskFull refusal. */

@@ -161,6 +161,7 @@ export class DiskRecordQueue implements RecordQueue {
   get bytes (): number { return this.#bytes }
   get diskFull (): boolean { return this.#diskFull }
   get dir (): string { return this.#dir }
+  get spilled (): boolean { return !this.#caughtUp }
 
   onReadable (fn: () => void): void { this.#readable.push(fn) }
   onWritable (fn: () => void): void { this.#writable.push(fn) }

@@ -4,7 +4,7 @@ import { once } from 'node:events'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { FrameDecoder } from '../../src/framing/frame-decoder.js'
 import { TcpForward, StreamRecordEncoder, joinAdjacent } from '../../src/outputs/forward-tcp.js'
-import { assertBalanced, feed, forwardAction, message, messageNumbers, range, testContext, waitFor } from './helpers.js'
+import { assertBalanced, feed, tempDir, forwardAction, message, messageNumbers, range, testContext, waitFor } from './helpers.js'
 import { freePort } from '../interop/free-port.js'
 
 const FAST = { retryMinMs: 20, retryMaxMs: 50 }
@@ -261,4 +261,40 @@ test('forward-tcp: a bad stall_timeout rejects start() with InvalidOptionError',
   const output = new TcpForward(forwardAction('tcp', port, { options: { stall_timeout: 'soon' } }), testContext(), FAST)
   t.after(() => { output.destroy() })
   await assert.rejects(output.start(), (err: unknown) => (err as { code?: string }).code === 'STELE_INVALID_OPTION')
+})
+
+test('forward-tcp: a disk queue paces the inputs while connected and caught up, and absorbs while the destination is down', async (t) => {
+  const dir = await tempDir(t)
+  const queue = { type: 'disk' as const, maxBytes: 64 * 1024 * 1024, dir, defaultDir: false, fsync: { mode: 'batch' as const }, overflow: 'drop-newest' as const }
+  // A receiver that accepts and never reads: the kernel's buffers fill, then the queue grows.
+  const server = createServer((socket) => { socket.pause() })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.after(() => { server.close() })
+  const port = (server.address() as AddressInfo).port
+  const ctx = testContext()
+  const output = new TcpForward(forwardAction('tcp', port, { queue }), ctx, FAST)
+  t.after(() => { output.destroy() })
+  await output.start()
+  await waitFor(() => output.connected, { what: 'connected' })
+  let accepted = 0
+  // Bounded: the kernel takes a few MiB at most, the queue says "full" at 1 MiB after that.
+  for (let n = 0; n < 400_000; n++) {
+    accepted++
+    if (!output.write(message(n))) break
+    if (n % 1000 === 999) await new Promise((resolve) => setImmediate(resolve))
+  }
+  assert.ok(accepted < 400_000, 'write() said "full" while connected')
+  assert.ok(output.bufferedBytes < 2 * 1024 * 1024, `paced near its high-water mark (${output.bufferedBytes} bytes queued)`)
+  assert.equal(output.counters.dropped['queue-full'] ?? 0, 0)
+
+  // Down: the disk queue takes everything again (up to queue_max) rather than holding the inputs.
+  const down = await freePort()
+  const ctx2 = testContext()
+  const dir2 = await tempDir(t)
+  const offline = new TcpForward(forwardAction('tcp', down, { queue: { ...queue, dir: dir2 } }), ctx2, FAST)
+  t.after(() => { offline.destroy() })
+  await offline.start()
+  await ctx2.log.next(/cannot connect/)
+  for (let n = 0; n < 20_000; n++) assert.equal(offline.write(message(n)), true)
 })
