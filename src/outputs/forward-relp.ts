@@ -69,6 +69,12 @@ const CLOSE_WAIT_MS = 1000
 const LF = 0x0a
 const SP = 0x20
 const OK: RelpResponse = { code: 200, text: 'OK', data: '' }
+const SYSLOG_COMMAND = Buffer.from(' syslog ', 'latin1')
+
+function writeDecimal (out: ByteWriter, n: number): void {
+  if (n >= 10) writeDecimal(out, Math.floor(n / 10))
+  out.byte(0x30 + (n % 10))
+}
 
 /** DATA of an "rsp" that starts with code 200. */
 function isOk (data: Buffer): boolean {
@@ -392,8 +398,12 @@ export class RelpForward implements Output {
       const seq = this.#sentSeq++
       if (seq < this.#everSentSeq) this.counters.resent!++
       const record = batch[i]!
-      // RELP frame: TXNR SP "syslog" SP DATALEN SP DATA LF.
-      frames.latin1(`${this.#takeTxnr()} syslog ${record.length} `)
+      // RELP frame: TXNR SP "syslog" SP DATALEN SP DATA LF (the numbers written digit by digit:
+      // no string per record).
+      writeDecimal(frames, this.#takeTxnr())
+      frames.bytes(SYSLOG_COMMAND)
+      writeDecimal(frames, record.length)
+      frames.byte(SP)
       frames.bytes(record)
       frames.byte(LF)
     }

@@ -45,9 +45,12 @@ export interface DiskQueueOptions {
   /** Bytes of waiting records (headers included) the queue holds; push() refuses beyond. */
   maxBytes: number
   fsync?: FsyncPolicy
-  /** A new segment is started once the newest one reaches this size. Default maxBytes/8, 64 KiB..16 MiB. */
+  /**
+   * A new segment is started once the newest one reaches this size. Default maxBytes/8, 64 KiB..4 MiB:
+   * a backlog is read back a whole segment at a time, so this bounds what a refill holds in memory.
+   */
   segmentBytes?: number
-  /** Bytes of head records kept in memory. Default 4 segments. */
+  /** Bytes of head records kept in memory. Default 4 segments (at most 16 MiB). */
   windowBytes?: number
   fs?: QueueFs
   log?: DaemonLog
@@ -86,6 +89,7 @@ const RELEASE_WAIT_MS = 60_000
 const LOCK_NAME = 'lock'
 const DISK_FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'ESHORT'])
 const MAX_WRITE_BYTES = 4 * 1024 * 1024
+const MAX_SEGMENT_BYTES = 4 * 1024 * 1024
 
 export class DiskRecordQueue implements RecordQueue {
   readonly maxBytes: number
@@ -148,7 +152,7 @@ export class DiskRecordQueue implements RecordQueue {
     this.#fs = options.fs ?? nodeQueueFs
     this.#log = options.log
     this.#fsync = options.fsync ?? { mode: 'batch' }
-    this.#segmentBytes = options.segmentBytes ?? Math.max(64 * 1024, Math.min(16 * 1024 * 1024, Math.floor(options.maxBytes / 8)))
+    this.#segmentBytes = options.segmentBytes ?? Math.max(64 * 1024, Math.min(MAX_SEGMENT_BYTES, Math.floor(options.maxBytes / 8)))
     this.#windowCap = options.windowBytes ?? 4 * this.#segmentBytes
     this.#retry = new Backoff(options.retryMinMs ?? 100, options.retryMaxMs ?? 5000)
     this.stats = {

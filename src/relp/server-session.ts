@@ -17,6 +17,7 @@
 //   command is answered "500" and the session goes on (librelp does the same).
 
 import { encodeRelpFrame, nextTxnr, parseOffers, type RelpFrame } from '../framing/relp.js'
+import { ByteWriter } from '../message/byte-writer.js'
 
 export interface RelpServerSessionOptions {
   /** relp_software offer: "stele,0.1.0,URL". */
@@ -25,8 +26,8 @@ export interface RelpServerSessionOptions {
   deliver: (data: Buffer, truncated: boolean) => void
   /** Resolves when everything delivered so far is durable. */
   flush: () => Promise<void>
-  /** Writes responses to the peer, in order. */
-  write: (frames: Buffer[]) => void
+  /** Writes responses to the peer, in order (the bytes of many frames; the Buffer is the callee's). */
+  write: (bytes: Buffer) => void
   /** Ends the connection after what was written. */
   end: () => void
   /** A protocol error or refused session, for counting and the log (the session handles it). */
@@ -35,18 +36,24 @@ export interface RelpServerSessionOptions {
   onAcked: (count: number) => void
 }
 
-interface Pending { frame: Buffer, acks: number }
-
 const OK = '200 OK'
+/** After the txnr: the rest of the answer to a syslog transaction, "rsp 200 OK". */
+const SYSLOG_OK_TAIL = Buffer.from(' rsp 6 200 OK\n', 'latin1')
+const DIGIT_0 = 0x30
 const SERVERCLOSE = encodeRelpFrame(0, 'serverclose')
 
 export class RelpServerSession {
   readonly #options: RelpServerSessionOptions
   #state: 'init' | 'open' | 'ending' | 'closed' = 'init'
   #expectedTxnr = -1
-  /** Responses not yet written, in order; each acknowledgement waits for a flush. */
-  #pending: Pending[] = []
+  // Responses not yet written, in order, from #head: their txnr, and their frame, or null for
+  // the "200 OK" of a syslog transaction (almost all of them: written when due, straight into
+  // #out, with no object or Buffer of its own). Each acknowledgement waits for a flush.
+  #txnrs: number[] = []
+  #frames: Array<Buffer | null> = []
+  #head = 0
   #syslogPending = 0
+  readonly #out = new ByteWriter(16 * 1024)
   #flushing = false
 
   constructor (options: RelpServerSessionOptions) {
@@ -54,7 +61,7 @@ export class RelpServerSession {
   }
 
   /** Responses held (for the input's memory bound: it stops reading past a limit). */
-  get pending (): number { return this.#pending.length }
+  get pending (): number { return this.#txnrs.length - this.#head }
   /** false once the session is ending: frames after close or a protocol error are ignored. */
   get reading (): boolean { return this.#state === 'init' || this.#state === 'open' }
   get state (): string { return this.#state }
@@ -70,11 +77,11 @@ export class RelpServerSession {
       case 'syslog':
         if (this.#state !== 'open') return this.fail('"syslog" before "open"')
         this.#options.deliver(frame.data, frame.truncated)
-        this.#respond(frame.txnr, OK, 1)
+        this.#respondOk(frame.txnr)
         return
       case 'open': return this.#open(frame)
       case 'close':
-        this.#respond(frame.txnr, OK, 0)
+        this.#respond(frame.txnr, OK)
         this.#state = 'ending'
         return
       case 'rsp':
@@ -82,7 +89,7 @@ export class RelpServerSession {
         return this.fail(`a client sent "${frame.command}"`)
       default:
         this.#options.onProblem(`unknown command "${frame.command}" (txnr ${frame.txnr}); answered 500`)
-        this.#respond(frame.txnr, '500 command not supported', 0)
+        this.#respond(frame.txnr, '500 command not supported')
     }
   }
 
@@ -93,11 +100,11 @@ export class RelpServerSession {
   pump (): void {
     if (this.#flushing || this.#state === 'closed') return
     if (this.#syslogPending === 0) {
-      this.#writeFirst(this.#pending.length)
+      this.#writeFirst(this.pending)
       return
     }
     this.#flushing = true
-    const count = this.#pending.length
+    const count = this.pending
     this.#options.flush().then(() => {
       this.#flushing = false
       this.#writeFirst(count)
@@ -105,11 +112,10 @@ export class RelpServerSession {
     }, (err: Error) => {
       // Nothing held may be acknowledged now: the sender keeps those and sends them again.
       this.#flushing = false
-      this.#pending = []
-      this.#syslogPending = 0
+      this.#clearPending()
       if (this.reading) this.#options.onProblem(`flushing the outputs failed (${err.message}); session closed with serverclose`)
       this.#state = 'ending'
-      this.#pending.push({ frame: SERVERCLOSE, acks: 0 })
+      this.#push(0, SERVERCLOSE)
       this.pump()
     })
   }
@@ -119,7 +125,7 @@ export class RelpServerSession {
     if (this.#state === 'closed') return
     if (this.#state !== 'ending') {
       this.#state = 'ending'
-      this.#pending.push({ frame: SERVERCLOSE, acks: 0 })
+      this.#push(0, SERVERCLOSE)
     }
     this.pump()
   }
@@ -127,7 +133,7 @@ export class RelpServerSession {
   /** The connection is gone: nothing more is written. */
   closed (): void {
     this.#state = 'closed'
-    this.#pending = []
+    this.#clearPending()
   }
 
   // librelp's open: the client offers relp_version, relp_software and commands; the server
@@ -138,18 +144,36 @@ export class RelpServerSession {
     const offers = parseOffers(frame.data.toString('utf8'))
     const commands = (offers.get('commands') ?? '').split(',')
     if (!commands.includes('syslog')) {
-      this.#respond(frame.txnr, '500 required command not supported by client', 0)
+      this.#respond(frame.txnr, '500 required command not supported by client')
       this.#options.onProblem(`client did not offer commands=syslog (offered "${offers.get('commands') ?? ''}"); session refused`)
       this.#state = 'ending'
       return
     }
     this.#state = 'open'
-    this.#respond(frame.txnr, `${OK}\nrelp_version=0\nrelp_software=${this.#options.software}\ncommands=syslog`, 0)
+    this.#respond(frame.txnr, `${OK}\nrelp_version=0\nrelp_software=${this.#options.software}\ncommands=syslog`)
   }
 
-  #respond (txnr: number, data: string, acks: number): void {
-    this.#pending.push({ frame: encodeRelpFrame(txnr, 'rsp', data), acks })
-    this.#syslogPending += acks
+  /** A syslog transaction's "200 OK", due after the next flush. */
+  #respondOk (txnr: number): void {
+    this.#push(txnr, null)
+    this.#syslogPending++
+  }
+
+  /** Any other answer: no flush needed. */
+  #respond (txnr: number, data: string): void {
+    this.#push(txnr, encodeRelpFrame(txnr, 'rsp', data))
+  }
+
+  #push (txnr: number, frame: Buffer | null): void {
+    this.#txnrs.push(txnr)
+    this.#frames.push(frame)
+  }
+
+  #clearPending (): void {
+    this.#txnrs.length = 0
+    this.#frames.length = 0
+    this.#head = 0
+    this.#syslogPending = 0
   }
 
   /** A protocol error: answers already due are sent, then serverclose, then the end. */
@@ -157,29 +181,47 @@ export class RelpServerSession {
     if (!this.reading) return
     this.#options.onProblem(`${why}; session closed with serverclose`)
     this.#state = 'ending'
-    this.#pending.push({ frame: SERVERCLOSE, acks: 0 })
+    this.#push(0, SERVERCLOSE)
   }
 
   #writeFirst (count: number): void {
     if (this.#state === 'closed' || count === 0) {
-      if (this.#state === 'ending' && this.#pending.length === 0 && !this.#flushing) this.#finish()
+      if (this.#state === 'ending' && this.pending === 0 && !this.#flushing) this.#finish()
       return
     }
-    const taken = this.#pending.splice(0, count)
-    const frames: Buffer[] = []
+    const out = this.#out
+    const end = this.#head + count
     let acks = 0
-    for (const item of taken) {
-      frames.push(item.frame)
-      acks += item.acks
+    for (let i = this.#head; i < end; i++) {
+      const frame = this.#frames[i]!
+      if (frame !== null) {
+        out.bytes(frame)
+        continue
+      }
+      writeDecimal(out, this.#txnrs[i]!)
+      out.bytes(SYSLOG_OK_TAIL)
+      acks++
+    }
+    this.#head = end
+    if (end === this.#txnrs.length) {
+      this.#txnrs.length = 0
+      this.#frames.length = 0
+      this.#head = 0
     }
     this.#syslogPending -= acks
-    this.#options.write(frames)
+    this.#options.write(out.take())
     if (acks > 0) this.#options.onAcked(acks)
-    if (this.#state === 'ending' && this.#pending.length === 0) this.#finish()
+    if (this.#state === 'ending' && this.pending === 0) this.#finish()
   }
 
   #finish (): void {
     this.#state = 'closed'
     this.#options.end()
   }
+}
+
+/** A txnr (1 .. 999999999) in ASCII decimal. */
+function writeDecimal (out: ByteWriter, n: number): void {
+  if (n >= 10) writeDecimal(out, Math.floor(n / 10))
+  out.byte(DIGIT_0 + (n % 10))
 }

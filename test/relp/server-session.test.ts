@@ -16,7 +16,7 @@ function harness () {
     software: 'stele,test',
     deliver: (data) => delivered.push(data.toString()),
     flush: async () => await new Promise<void>((resolve) => flushes.push(resolve)),
-    write: (frames) => { for (const f of frames) out.push(f) },
+    write: (bytes) => { out.push(bytes) },
     end: () => { ended = true },
     onProblem: (text) => problems.push(text),
     onAcked: (n) => { acked += n }
