@@ -41,7 +41,10 @@ local4.* @relp://127.0.0.1:${b.port('relp://127.0.0.1:0')} tls=on ca=${ca.cert} 
   const records = await arrived()
   assert.deepEqual(records.map((r) => r.msg), [...Array.from({ length: 500 }, (_, i) => `n ${i + 1}`), big], 'whole, once, in order')
   for (const r of records) assert.equal(r.source.identity, 'a.example', 'B knows A by its client certificate')
-  const forward = (await a.stats()).outputs.find((o: { name: string }) => o.name.startsWith('forward relp+tls://'))
+  // B writes its file before it answers, so A may count the last acknowledgement a moment later.
+  const forwardStats = async (): Promise<any> => (await a.stats()).outputs.find((o: { name: string }) => o.name.startsWith('forward relp+tls://'))
+  await waitFor(async () => (await forwardStats()).written >= 501, 'every message acknowledged by B')
+  const forward = await forwardStats()
   assert.equal(forward.written, 501)
   assert.equal(forward.errors, 0)
   const input = (await a.stats()).inputs[0]
