@@ -23,7 +23,9 @@ const QUIET = 'mark_interval=0\nrepeat_suppression=off\n'
 async function seqCounts (file: string, app: string): Promise<Map<number, number>> {
   const seen = new Map<number, number>()
   for (const line of await readLines(file)) {
-    const r = JSON.parse(line) as { appName: string, msg: string }
+    // The daemon may be in the middle of writing the last line.
+    let r: { appName: string, msg: string }
+    try { r = JSON.parse(line) } catch { continue }
     if (r.appName !== app) continue
     const n = Number(/^seq=(\d+)$/.exec(r.msg)?.[1])
     seen.set(n, (seen.get(n) ?? 0) + 1)

@@ -12,6 +12,8 @@ export class RelpTestSender {
   readonly #count: number
   readonly #text: (n: number) => string
   #ackedCount = 0
+  /** Messages after this one are held back (a session then stays open, waiting): a test can kill its receiver mid-stream. */
+  holdAfter = Number.MAX_SAFE_INTEGER
 
   constructor (count: number, text: (n: number) => string) {
     this.#count = count
@@ -39,7 +41,7 @@ export class RelpTestSender {
     const pump = (): void => {
       while (inFlight.size < window) {
         while (next <= this.#count && this.acked[next] === 1) next++
-        if (next > this.#count) break
+        if (next > this.#count || next > this.holdAfter) break
         const t = ++txnr
         inFlight.set(t, next)
         socket.write(encodeRelpFrame(t, 'syslog', this.#text(next)))

@@ -82,6 +82,9 @@ test('relp queue: the sending stele killed -9 mid-stream and restarted: nothing 
   t.after(async () => { await a.close() })
   const file = join(b.dir, 'b.log')
   const upstream = new RelpTestSender(COUNT, (n) => LINE('relpq', n))
+  // The second half waits until A has been killed, so the kill is always mid-stream (A takes
+  // messages faster than B writes them: its disk queue acknowledges on commit).
+  upstream.holdAfter = COUNT / 2
   const first = upstream.session(a.port('relp://127.0.0.1:0'), UPSTREAM_WINDOW)
   await waitFor(async () => (await arrivals(file, 'relpq', COUNT)).distinct >= COUNT / 4, 'a quarter of the messages at B')
   await killHard(a)
@@ -89,6 +92,7 @@ test('relp queue: the sending stele killed -9 mid-stream and restarted: nothing 
   const ackedAtKill = upstream.ackedCount
   assert.ok(ackedAtKill < COUNT, `killed mid-stream (${ackedAtKill} acknowledged upstream)`)
 
+  upstream.holdAfter = COUNT
   a = await startDaemon(config, { dir: a.dir })
   assert.equal(await upstream.session(a.port('relp://127.0.0.1:0'), UPSTREAM_WINDOW), true, 'the upstream got every message acknowledged')
   let seen = await arrivals(file, 'relpq', COUNT)
