@@ -30,6 +30,8 @@ export interface StreamRun {
   cpuS: number
   cpuSPerMillion: number
   peakRssKiB: number
+  /** RssAnon when the clock stopped: private memory, without the shared executable's pages. */
+  rssAnonKiB: number
   senderMs: number
   verify: Verification | null
   stderr: string[]
@@ -50,6 +52,7 @@ export interface StreamSummary {
   msgsPerSec: number
   cpuSPerMillion: number
   peakRssKiB: number
+  rssAnonKiB: number
   /** Slowest and fastest of those runs. */
   minMsgsPerSec: number
   maxMsgsPerSec: number
@@ -121,6 +124,7 @@ export function summariseStream (scenario: string, daemon: DaemonName, runs: Str
     msgsPerSec: median(rates),
     cpuSPerMillion: median(ok.map((r) => r.cpuSPerMillion)),
     peakRssKiB: median(ok.map((r) => r.peakRssKiB)),
+    rssAnonKiB: median(ok.map((r) => r.rssAnonKiB ?? NaN)),
     minMsgsPerSec: rates.length === 0 ? NaN : Math.min(...rates),
     maxMsgsPerSec: rates.length === 0 ? NaN : Math.max(...rates)
   }

@@ -34,12 +34,12 @@ export function printMatrix (m: MatrixResult): void {
   for (const s of m.scenarios) {
     console.log('')
     console.log(`${s.title} -> file  (${s.id})`)
-    console.log('run  daemon      msgs/s        CPU s/M   peak RSS    sender s  file')
+    console.log('run  daemon      msgs/s        CPU s/M   peak RSS   anon RSS   sender s  file')
     for (const r of m.runs.filter((x) => x.scenario === s.id)) {
-      console.log(`${String(r.run).padEnd(3)}  ${r.daemon.padEnd(10)}  ${mps(r.msgsPerSec).padStart(11)}  ${num(r.cpuSPerMillion, 2).padStart(7)}  ${mib(r.peakRssKiB).padStart(9)}  ${num(r.senderMs / 1000, 2).padStart(8)}  ${note(r)}`)
+      console.log(`${String(r.run).padEnd(3)}  ${r.daemon.padEnd(10)}  ${mps(r.msgsPerSec).padStart(11)}  ${num(r.cpuSPerMillion, 2).padStart(7)}  ${mib(r.peakRssKiB).padStart(9)}  ${mib(r.rssAnonKiB).padStart(9)}  ${num(r.senderMs / 1000, 2).padStart(8)}  ${note(r)}`)
     }
     for (const x of m.summaries.filter((y) => y.scenario === s.id)) {
-      console.log(`med  ${x.daemon.padEnd(10)}  ${mps(x.msgsPerSec).padStart(11)}  ${num(x.cpuSPerMillion, 2).padStart(7)}  ${mib(x.peakRssKiB).padStart(9)}            (${x.runs} good run(s), ${mps(x.minMsgsPerSec)} .. ${mps(x.maxMsgsPerSec)})`)
+      console.log(`med  ${x.daemon.padEnd(10)}  ${mps(x.msgsPerSec).padStart(11)}  ${num(x.cpuSPerMillion, 2).padStart(7)}  ${mib(x.peakRssKiB).padStart(9)}  ${mib(x.rssAnonKiB).padStart(9)}            (${x.runs} good run(s), ${mps(x.minMsgsPerSec)} .. ${mps(x.maxMsgsPerSec)})`)
     }
     for (const r of m.ratios.filter((y) => y.scenario === s.id)) {
       console.log(`stele / ${r.peer.padEnd(9)}  msgs/s ${times(r.throughput)} (of medians ${times(r.throughputOfMedians)}), CPU per msg ${times(r.cpuPerMessage)}, peak RSS ${times(r.peakRss)}`)

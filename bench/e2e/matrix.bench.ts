@@ -34,7 +34,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { writeLoad, writeOctetCountedLoad, type LoadFile } from './load.js'
 import { makeBenchCert, type BenchCert } from './tls.js'
-import { collectStderr, cpuSeconds, describeMachine, exited, fileSize, freePort, live, peakRssKiB, sleep, startSender, stop, track, waitAccepting, waitExit, withTimeout } from './matrix-proc.js'
+import { collectStderr, cpuSeconds, describeMachine, exited, fileSize, freePort, live, peakRssKiB, rssAnonKiB, sleep, startSender, stop, track, waitAccepting, waitExit, withTimeout } from './matrix-proc.js'
 import { DAEMON_CONFIGS, DAEMONS, rsyslogVersion, startDaemon, syslogNgVersion, unavailable, type DaemonName, type DaemonSetup, type Input } from './matrix-daemons.js'
 import { verifyFile, waitForFile } from './matrix-verify.js'
 import { goodRun, peerRatio, summariseStream, summariseUdp, type MatrixResult, type NullSink, type StreamRun, type StreamScenarioInfo, type UdpPoint } from './matrix-results.js'
@@ -138,7 +138,7 @@ async function streamRun (daemon: DaemonName, scenario: StreamScenario, run: num
   const { load } = scenario
   const result: StreamRun = {
     scenario: scenario.id, daemon, run, command: '', tls: null, error: null, complete: false, elapsedS: NaN, msgsPerSec: NaN,
-    cpuS: NaN, cpuSPerMillion: NaN, peakRssKiB: NaN, senderMs: NaN, verify: null, stderr: []
+    cpuS: NaN, cpuSPerMillion: NaN, peakRssKiB: NaN, rssAnonKiB: NaN, senderMs: NaN, verify: null, stderr: []
   }
   const dir = join(tmp, `${daemon}-${scenario.id}-${run}`)
   mkdirSync(dir)
@@ -162,6 +162,7 @@ async function streamRun (daemon: DaemonName, scenario: StreamScenario, run: num
     const timing = await waitForFile(outFile, base, load, t0, STALL_MS, RUN_LIMIT_MS)
     const cpu1 = cpuSeconds(pid)
     result.peakRssKiB = peakRssKiB(pid)
+    result.rssAnonKiB = rssAnonKiB(pid)
     result.complete = timing.complete
     result.elapsedS = timing.elapsedMs / 1000
     result.cpuS = cpu1 - cpu0
