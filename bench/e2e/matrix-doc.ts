@@ -145,7 +145,9 @@ function matrixSection (m: MatrixResult, out: string[]): void {
     out.push('## UDP -> file: loss at each offered rate', '')
     out.push(`Each point sends ${m.method.udpSeconds} s worth of datagrams at the rate asked (the last column: as fast as the sender can) to a fresh daemon, ` +
       `then counts the lines in its file. Loss is the median of ${m.method.runs} run(s); the offered rate is what the sender achieved. ` +
-      `The sender alone reaches ${kps(m.udp.sender.maxRate)} into a socket of the bench process. All three daemons get a 4 MiB receive buffer.`, '')
+      `The sender alone reaches ${kps(m.udp.sender.maxRate)} into a socket of the bench process. All three daemons get a 4 MiB receive buffer. ` +
+      '`node-dgram` is not a daemon but the reference for the runtime: a bare Node receiver (bench/e2e/udp-bare-receiver.ts) that appends each datagram to a file with no parsing, ' +
+      'so the gap between it and stele is stele\'s own cost and the rest is Node\'s dgram (one callback per datagram, no recvmmsg).', '')
     const rates = m.udp.summaries[0]?.points ?? []
     out.push(`| daemon | ${rates.map((p) => (p.targetRate === 0 ? 'as fast as possible' : `${kps(p.targetRate)} asked`)).join(' | ')} | loss-free rate (< ${UDP_LOSS_FREE_PCT}%) |`)
     out.push(`| --- | ${rates.map(() => '---:').join(' | ')} | ---: |`)
@@ -162,7 +164,7 @@ function chartGroups (m: MatrixResult | undefined, extra: Row[]): { groups: Char
   for (const s of m?.scenarios ?? []) {
     groups.push({ label: s.title, values: Object.fromEntries(m!.summaries.filter((y) => y.scenario === s.id).map((y) => [y.daemon, y.msgsPerSec])) })
   }
-  if (m?.udp != null) groups.push({ label: 'UDP loss-free rate', values: Object.fromEntries(m.udp.summaries.map((u) => [u.daemon, u.lossFreeRate])) })
+  if (m?.udp != null) groups.push({ label: 'UDP loss-free rate', values: Object.fromEntries(m.udp.summaries.filter((u) => series.has(u.daemon)).map((u) => [u.daemon, u.lossFreeRate])) })
   for (const row of extra) {
     series.add(row.daemon)
     let g = groups.find((y) => y.label === row.scenario)

@@ -71,8 +71,11 @@ export interface PeerRatio {
   pairs: number
 }
 
+/** The UDP series also runs a bare Node receiver (bench/e2e/udp-bare-receiver.ts) as the runtime's reference. */
+export type UdpReceiverName = DaemonName | 'node-dgram'
+
 export interface UdpPoint {
-  daemon: DaemonName
+  daemon: UdpReceiverName
   run: number
   /** Datagrams per second asked of the sender (0: as fast as it can). */
   targetRate: number
@@ -88,7 +91,7 @@ export interface UdpPoint {
 }
 
 export interface UdpSummary {
-  daemon: DaemonName
+  daemon: UdpReceiverName
   points: { targetRate: number, offeredRate: number, lossPct: number, runs: number }[]
   /** The highest offered rate (median) whose median loss is below the threshold; 0 when none. */
   lossFreeRate: number
@@ -150,7 +153,7 @@ export function peerRatio (scenario: string, peer: DaemonName, runs: StreamRun[]
   }
 }
 
-export function summariseUdp (daemon: DaemonName, points: UdpPoint[], rates: number[]): UdpSummary {
+export function summariseUdp (daemon: UdpReceiverName, points: UdpPoint[], rates: number[]): UdpSummary {
   const mine = points.filter((p) => p.daemon === daemon && p.error === null)
   const summary: UdpSummary = { daemon, points: [], lossFreeRate: 0 }
   for (const targetRate of rates) {

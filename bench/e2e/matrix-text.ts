@@ -68,9 +68,10 @@ export function printMatrix (m: MatrixResult): void {
     console.log(`${s.id.padEnd(16)}${cells.join('')}${ratios.join('')}`)
   }
   if (m.udp !== null) {
-    const stele = m.udp.summaries.find((u) => u.daemon === 'stele')
-    console.log(`${'udp loss-free'.padEnd(16)}${m.udp.summaries.map((u) => kps(u.lossFreeRate).padEnd(30)).join('')}` +
-      (stele === undefined ? '' : m.udp.summaries.filter((u) => u.daemon !== 'stele').map((u) => times(stele.lossFreeRate / u.lossFreeRate).padEnd(14)).join('')))
+    const rate = (d: string): number => m.udp!.summaries.find((u) => u.daemon === d)?.lossFreeRate ?? NaN
+    console.log(`${'udp loss-free'.padEnd(16)}${daemons.map((d) => kps(rate(d)).padEnd(30)).join('')}` +
+      (daemons.includes('stele') ? daemons.filter((d) => d !== 'stele').map((d) => times(rate('stele') / rate(d)).padEnd(14)).join('') : '') +
+      `(bare node dgram: ${kps(rate('node-dgram'))})`)
   }
   console.log('')
   console.log(`total ${m.seconds.toFixed(1)} s`)

@@ -27,7 +27,7 @@ import os from 'node:os'
 import net from 'node:net'
 import tls from 'node:tls'
 import dgram from 'node:dgram'
-import { fork } from 'node:child_process'
+import { fork, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -35,9 +35,9 @@ import { parseArgs } from 'node:util'
 import { writeLoad, writeOctetCountedLoad, type LoadFile } from './load.js'
 import { makeBenchCert, type BenchCert } from './tls.js'
 import { collectStderr, cpuSeconds, describeMachine, exited, fileSize, freePort, live, peakRssKiB, rssAnonKiB, sleep, startSender, stop, track, waitAccepting, waitExit, withTimeout } from './matrix-proc.js'
-import { DAEMON_CONFIGS, DAEMONS, rsyslogVersion, startDaemon, syslogNgVersion, unavailable, type DaemonName, type DaemonSetup, type Input } from './matrix-daemons.js'
+import { DAEMON_CONFIGS, DAEMONS, rsyslogVersion, startDaemon, syslogNgVersion, UDP_RCVBUF_BYTES, unavailable, type DaemonName, type DaemonSetup, type Input, type Started } from './matrix-daemons.js'
 import { verifyFile, waitForFile } from './matrix-verify.js'
-import { goodRun, peerRatio, summariseStream, summariseUdp, type MatrixResult, type NullSink, type StreamRun, type StreamScenarioInfo, type UdpPoint } from './matrix-results.js'
+import { goodRun, peerRatio, summariseStream, summariseUdp, type MatrixResult, type NullSink, type StreamRun, type StreamScenarioInfo, type UdpPoint, type UdpReceiverName } from './matrix-results.js'
 import { printMatrix } from './matrix-text.js'
 
 const { values: args } = parseArgs({
@@ -76,6 +76,7 @@ const UDP_UNLIMITED_COUNT = Math.round(400_000 * UDP_SECONDS)
 const HERE = dirname(fileURLToPath(import.meta.url)) // dist/bench/e2e
 const ROOT = resolve(HERE, '../../..')
 const UDP_SENDER_JS = join(HERE, 'udp-sender.js')
+const UDP_BARE_JS = join(HERE, 'udp-bare-receiver.js')
 const SETUP: DaemonSetup = {
   steleJs: join(ROOT, 'dist/src/cli/stele.js'),
   steleNodeArgs: args['stele-node-arg']!,
@@ -237,17 +238,48 @@ async function waitUdpReady (port: number, outFile: string, child: ReturnType<ty
   }
 }
 
-async function udpPoint (daemon: DaemonName, load: LoadFile, targetRate: number, run: number, tmp: string): Promise<UdpPoint> {
+/** A bare Node receiver that appends datagrams to a file: the runtime's reference for UDP. */
+function startBareReceiver (dir: string, port: number): Started {
+  const outFile = join(dir, 'node-dgram.log')
+  const argv = [UDP_BARE_JS, String(port), outFile, String(UDP_RCVBUF_BYTES)]
+  return { child: track(spawn(process.execPath, argv, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })), outFile, command: `node ${argv.join(' ')}` }
+}
+
+/**
+ * Warm-up before a UDP point: WARM_UP_COUNT datagrams over about a second, lines without a
+ * `seq=` (so the verifier counts them apart). A fresh daemon's first moments (stele's JIT
+ * compiling its hot path) would otherwise weigh on a point of a few seconds; every receiver gets
+ * the same warm-up, and the point measures the steady state.
+ */
+const WARM_UP_COUNT = 20_000
+async function warmUpUdp (port: number): Promise<void> {
+  const socket = dgram.createSocket('udp4')
+  const line = Buffer.from('<134>Nov 22 09:59:59 web-01 warmup[1]: a line to warm the receiver up, without a sequence number, about as long as the lines of the load that follow it ......')
+  try {
+    const t0 = performance.now()
+    for (let sent = 0; sent < WARM_UP_COUNT;) {
+      const due = Math.min(WARM_UP_COUNT, Math.floor((performance.now() - t0) * (WARM_UP_COUNT / 1000)) + 1)
+      while (sent < due) { socket.send(line, port, '127.0.0.1'); sent++ }
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    await sleep(300)
+  } finally {
+    socket.close()
+  }
+}
+
+async function udpPoint (daemon: UdpReceiverName, load: LoadFile, targetRate: number, run: number, tmp: string): Promise<UdpPoint> {
   const count = Math.min(load.count, targetRate === 0 ? UDP_UNLIMITED_COUNT : Math.round(targetRate * UDP_SECONDS))
   const point: UdpPoint = { daemon, run, targetRate, sent: 0, offeredRate: NaN, received: 0, lossPct: NaN, cpuSPerMillion: NaN, peakRssKiB: NaN, error: null }
   const dir = join(tmp, `${daemon}-udp-${targetRate}-${run}`)
   mkdirSync(dir)
   const port = await freePort()
-  const started = startDaemon(daemon, dir, port, { transport: 'udp', framing: 'lf', cert: null }, SETUP)
+  const started = daemon === 'node-dgram' ? startBareReceiver(dir, port) : startDaemon(daemon, dir, port, { transport: 'udp', framing: 'lf', cert: null }, SETUP)
   const { child, outFile } = started
   const stderr = collectStderr(child)
   try {
     await waitUdpReady(port, outFile, child, daemon)
+    await warmUpUdp(port)
     const sender = await startUdpSender(load, port, count, targetRate)
     const pid = child.pid!
     const cpu0 = cpuSeconds(pid)
@@ -348,17 +380,18 @@ async function main (): Promise<number> {
     const maxRate = await udpNullSink(lf)
     log(`  udp sender alone: ${(maxRate / 1e3).toFixed(0)} k/s`)
     const points: UdpPoint[] = []
+    const receivers: UdpReceiverName[] = [...daemons, 'node-dgram']
     for (let run = 1; run <= RUNS; run++) {
       for (const rate of UDP_RATES) {
-        const shift = run % daemons.length
-        for (const daemon of [...daemons.slice(shift), ...daemons.slice(0, shift)]) {
+        const shift = run % receivers.length
+        for (const daemon of [...receivers.slice(shift), ...receivers.slice(0, shift)]) {
           const p = await udpPoint(daemon, lf, rate, run, tmp)
           points.push(p)
           log(`  run ${run} udp ${rate === 0 ? 'max' : rate} ${daemon}: offered ${(p.offeredRate / 1e3).toFixed(0)} k/s, loss ${p.lossPct.toFixed(3)}%${p.error === null ? '' : ` (${p.error})`}`)
         }
       }
     }
-    udp = { sender: { maxRate }, points, summaries: daemons.map((d) => summariseUdp(d, points, UDP_RATES)) }
+    udp = { sender: { maxRate }, points, summaries: receivers.map((d) => summariseUdp(d, points, UDP_RATES)) }
   }
 
   const result: MatrixResult = {
