@@ -125,9 +125,9 @@ function syslogNgConf (port: number, input: Input, outFile: string, version: str
   const where = `ip("127.0.0.1") port(${port})`
   let source: string
   if (input.transport === 'udp') source = `network(${where} transport("udp") so-rcvbuf(${UDP_RCVBUF_BYTES}))`
-  else if (input.transport === 'tls') source = `syslog(${where} transport("tls") max-connections(16) tls(key-file("${input.cert!.key}") cert-file("${input.cert!.cert}") peer-verify(optional-untrusted)))`
-  else if (input.framing === 'octet-counting') source = `syslog(${where} transport("tcp") max-connections(16))`
-  else source = `network(${where} transport("tcp") max-connections(16))`
+  else if (input.transport === 'tls') source = `syslog(${where} transport("tls") tls(key-file("${input.cert!.key}") cert-file("${input.cert!.cert}") peer-verify(optional-untrusted)))`
+  else if (input.framing === 'octet-counting') source = `syslog(${where} transport("tcp"))`
+  else source = `network(${where} transport("tcp"))`
   return [
     `@version: ${version}`,
     '# stele benchmark matrix (bench/e2e/matrix-daemons.ts): one source -> file(), flow-controlled.',

@@ -128,8 +128,9 @@ function matrixSection (m: MatrixResult, out: string[]): void {
     out.push(`| ${s.title} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`)
   }
   out.push('')
-  out.push('Peak RSS is VmHWM over the daemon\'s life; anon is RssAnon when the load was written, the private part: VmHWM also counts the pages of ' +
-    'the executable the process has touched (for node, 40-45 MiB of /usr/bin/node, shared by every node process).', '')
+  out.push('Peak RSS is VmHWM over the daemon\'s life. In brackets, RssAnon (private memory) once the whole load is in the file: VmHWM also counts the pages of ' +
+    'the executable a process has touched (for node, 40-45 MiB of /usr/bin/node, shared by every node process); the peers\' RssAnon is read after their queues ' +
+    'have drained and so is far below their peak.', '')
   out.push(`| scenario | ${daemons.map((d) => `${d} CPU s/M`).join(' | ')} | ${daemons.map((d) => `${d} peak RSS (anon)`).join(' | ')} |`)
   out.push(`| --- | ${daemons.map(() => '---:').join(' | ')} | ${daemons.map(() => '---:').join(' | ')} |`)
   for (const s of m.scenarios) {
@@ -180,7 +181,7 @@ function methodSection (m: MatrixResult, out: string[]): void {
   out.push('| | |', '| --- | --- |')
   out.push(`| CPU | ${mc.cpu}, ${mc.cores} cores |`, `| memory | ${mc.memoryGiB} GiB |`, `| kernel | Linux ${mc.kernel} (${mc.platform}) |`)
   out.push(`| node | ${mc.node} |`, `| rsyslog | ${mc.rsyslog} |`, `| syslog-ng | ${mc.syslogNg} |`)
-  out.push(`| load average at start | ${mc.loadAverage.join(', ')} (1, 5, 15 min) |`, '')
+  out.push(`| load average | ${mc.loadAverage.join(', ')} (1, 5, 15 min) at start${m.loadAverageAtEnd === undefined ? '' : `; ${m.loadAverageAtEnd.join(', ')} at the end`} |`, '')
   out.push('## Method', '')
   out.push(`- **Load:** ${m.load.count.toLocaleString('en-US')} RFC 3164 lines of ${m.load.minBytes}–${m.load.maxBytes} bytes (mean ${m.load.meanBytes}), ` +
     'each with its own `seq=N` (bench/e2e/load.ts), LF-framed or re-framed with octet counting; the same lines for every daemon.')
@@ -229,7 +230,7 @@ function main (): void {
     '`npm run bench:report -- --run` runs every benchmark first.', '')
   if (matrix !== undefined) {
     const l = matrix.machine.loadAverage[0]
-    out.push(`Measured ${l < 1.2 ? 'on a quiet machine' : `**with other work running (1-minute load average ${l} at start on ${matrix.machine.cores} cores): provisional figures**`}.`, '')
+    out.push(`Measured ${l < 1.0 ? 'on a quiet machine' : `**with other work running (1-minute load average ${l} at start on ${matrix.machine.cores} cores): provisional figures**`}.`, '')
   }
   out.push('![messages/s per scenario for stele, rsyslog and syslog-ng](performance.svg)', '')
   if (targets.length > 0) {

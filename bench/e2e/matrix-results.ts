@@ -113,6 +113,8 @@ export interface MatrixResult {
   ratios: PeerRatio[]
   udp: { sender: { maxRate: number }, points: UdpPoint[], summaries: UdpSummary[] } | null
   seconds: number
+  /** 1-, 5- and 15-minute load averages when the matrix ended (machine.loadAverage: at start). */
+  loadAverageAtEnd?: [number, number, number]
 }
 
 export const goodRun = (r: StreamRun): boolean => r.error === null && r.complete && r.verify?.ok === true

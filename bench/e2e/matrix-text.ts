@@ -74,5 +74,5 @@ export function printMatrix (m: MatrixResult): void {
       `(bare node dgram: ${kps(rate('node-dgram'))})`)
   }
   console.log('')
-  console.log(`total ${m.seconds.toFixed(1)} s`)
+  console.log(`total ${m.seconds.toFixed(1)} s; load average at the end ${m.loadAverageAtEnd?.join(' ') ?? '-'}`)
 }
