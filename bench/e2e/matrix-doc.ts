@@ -193,7 +193,7 @@ function methodSection (m: MatrixResult, out: string[]): void {
   out.push('- **Daemons** (equivalent configs: one input, one buffered file without fsync, each daemon\'s defaults otherwise):')
   for (const d of m.daemons) out.push(`  - ${d}: ${m.configs[d]}`)
   if (m.method.steleNodeArgs.length > 0 || m.method.steleOptions.length > 0) out.push(`- stele ran with ${[...m.method.steleNodeArgs, ...m.method.steleOptions].join(' ')}.`)
-  out.push(`- The matrix took ${(m.seconds / 60).toFixed(1)} minutes${m.method.quick ? ' (--quick: fewer lines and runs, figures are indicative only)' : ''}.`, '')
+  out.push(`- The matrix took ${(m.seconds / 60).toFixed(1)} minutes${m.method.quick ? ' (--quick: 200,000 lines and 1 run; stele\'s JIT warm-up weighs on so short a run, so these figures understate it)' : ''}.`, '')
 }
 
 // --- main ----------------------------------------------------------------------------------
