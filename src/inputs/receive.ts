@@ -24,8 +24,10 @@ export class Receiver {
   readonly #counters: InputCounters
   readonly #parse: (bytes: Buffer, receivedAt?: number) => SyslogMessage
   readonly #localSource: MessageSource
-  // Senders repeat: reuse the source object of the last peer instead of one per message.
-  #lastPeer = ''
+  // Senders repeat: reuse the source object of the last peer instead of one per message (and
+  // compare address and port as they come, so a repeat builds no string: UDP calls this per datagram).
+  #lastAddress = ''
+  #lastPort = -1
   #lastSource: MessageSource
 
   constructor (options: ReceiverOptions) {
@@ -39,9 +41,10 @@ export class Receiver {
 
   /** A source for a network peer (address, port); cached for consecutive messages. */
   sourceFor (address: string, port: number): MessageSource {
-    const peer = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
-    if (peer !== this.#lastPeer) {
-      this.#lastPeer = peer
+    if (port !== this.#lastPort || address !== this.#lastAddress) {
+      this.#lastAddress = address
+      this.#lastPort = port
+      const peer = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
       this.#lastSource = { input: this.#input, peer, peerAddress: address, identity: null }
     }
     return this.#lastSource

@@ -30,6 +30,16 @@ import { completeMessages, RecordBatch } from './record-batch.js'
 export const DIR_MODE = 0o750
 const DISK_FULL_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EFBIG'])
 const NEWLINE = Buffer.from('\n')
+/**
+ * Back-to-back writes: a batch smaller than LINGER_BYTES that collected while the previous write
+ * ran waits up to LINGER_MS for more. Datagrams arrive one event each, so without this a UDP
+ * stream makes a write (a thread-pool round trip) per 3-4 messages. There is no wait while a
+ * flush() waits for pending messages, and flush(), reopen() and close() end a wait at once, so
+ * nobody waiting on the file (a RELP acknowledgement, a stop) waits for it; the first write after
+ * an idle spell never waits.
+ */
+const LINGER_BYTES = 64 * 1024
+const LINGER_MS = 2
 
 /** What a FileWriter needs from the FileOutput that owns it. */
 export interface FileWriterHost {
@@ -70,6 +80,10 @@ export class FileWriter {
   #closed: Promise<void> | null = null
   #onClosed: () => void = () => {}
   #brokenLine = false
+  /** Ends a linger early (set while the loop lingers). */
+  #endLinger: (() => void) | null = null
+  /** The highest count a flush() waits for: while messages it waits for are pending, no linger. */
+  #flushTarget = 0
   #problem: Problem | null = null
   #problemDrops = 0
   #retryAtMs = 0
@@ -117,7 +131,10 @@ export class FileWriter {
 
   /** Resolves when every message added so far is written or counted dropped. */
   flush (): Promise<void> {
-    return this.#progress.until(this.#accepted)
+    this.#flushTarget = this.#accepted
+    const done = this.#progress.until(this.#accepted)
+    this.#endLinger?.()
+    return done
   }
 
   /** Closes the file after the batch in flight; the next batch opens the path again (at once,
@@ -129,6 +146,7 @@ export class FileWriter {
     if (!this.#running && this.#fh === null) return Promise.resolve()
     this.#reopenWanted = true
     const done = new Promise<void>((resolve) => { this.#reopenWaiters.push(resolve) })
+    this.#endLinger?.()
     this.#schedule()
     return done
   }
@@ -138,6 +156,7 @@ export class FileWriter {
     if (this.#closed === null) {
       this.#closing = true
       this.#closed = new Promise((resolve) => { this.#onClosed = resolve })
+      this.#endLinger?.()
       this.#schedule()
     }
     return this.#closed
@@ -147,6 +166,14 @@ export class FileWriter {
   destroy (): void {
     this.#destroyed = true
     void this.close()
+  }
+
+  async #linger (): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const end = (): void => { clearTimeout(timer); this.#endLinger = null; resolve() }
+      const timer = setTimeout(end, LINGER_MS)
+      this.#endLinger = end
+    })
   }
 
   #schedule (): void {
@@ -180,6 +207,8 @@ export class FileWriter {
         }
         if (this.#batch.messages === 0) break
         await this.#writeBatch()
+        if (this.#batch.messages > 0 && this.#batch.bytes < LINGER_BYTES && this.#flushTarget <= this.#progress.done &&
+          !this.#closing && !this.#destroyed && !this.#reopenWanted) await this.#linger()
       }
       if (this.#closing) await this.#closeHandle()
     } finally {
