@@ -26,6 +26,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import dgram from 'node:dgram'
 import net from 'node:net'
+import { writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
@@ -204,13 +205,16 @@ async function runOne (client: Client, proto: Proto, count: number): Promise<Run
 }
 
 async function main (): Promise<void> {
-  const { values } = parseArgs({ options: { role: { type: 'string' }, client: { type: 'string' }, proto: { type: 'string' }, port: { type: 'string' }, count: { type: 'string' }, only: { type: 'string' }, runs: { type: 'string' } } })
+  const { values } = parseArgs({ options: { role: { type: 'string' }, client: { type: 'string' }, proto: { type: 'string' }, port: { type: 'string' }, count: { type: 'string' }, only: { type: 'string' }, runs: { type: 'string' }, save: { type: 'string' } } })
   const count = Number(values.count ?? 100000)
   if (values.role === 'sink') return await sink(values.proto as Proto)
   if (values.role === 'app') { currentCount = count; return await app(values.client as Client, values.proto as Proto, Number(values.port), count) }
   console.log(`client bench: ${count} messages of ~${TEXT.length + 10} bytes per run; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
   const runs = Number(values.runs ?? 3)
   const median = (xs: number[]): number => { const sorted = [...xs].sort((a, b) => a - b); return sorted[Math.floor(sorted.length / 2)]! }
+  // --save FILE: rows/targets in the contract bench:report (bench/e2e/matrix-doc.ts) tabulates.
+  const rows: Array<{ scenario: string, daemon: string, msgsPerSec: number, note: string }> = []
+  const targets: Array<{ name: string, ratio: number, target: number, pass: boolean, note?: string }> = []
   for (const proto of (['tcp', 'udp'] as const).filter((p) => values.proto === undefined || values.proto === p)) {
     const clients: Client[] = [...CLIENTS, ...(proto === 'udp' ? [UDP_CEILING] : [])].filter((c) => values.only === undefined || values.only.split(',').includes(c))
     const results = new Map<Client, RunResult[]>(clients.map((c) => [c, []]))
@@ -229,6 +233,7 @@ async function main (): Promise<void> {
       const rate = median(rs.map((r) => r.rate))
       const maxDelayMs = delays.length === 0 ? NaN : median(delays)
       summary.set(client, { rate, maxDelayMs })
+      rows.push({ scenario: `app -> collector, ${proto}`, daemon: client, msgsPerSec: rate, note: Number.isNaN(maxDelayMs) ? '' : `largest event-loop delay ${maxDelayMs.toFixed(1)} ms` })
       const problems = [...new Set(rs.map((r) => r.problem).filter((p) => p !== null))]
       console.log(`${proto}  ${client.padEnd(15)} median ${Math.round(rate).toString().padStart(8)} msg/s  largest event-loop delay median ${maxDelayMs.toFixed(1)} ms (runs: ${delays.map((d) => d.toFixed(0)).join(', ')} ms)${problems.length === 0 ? '' : `  [${problems.join('; ')}]`}`)
     }
@@ -238,11 +243,14 @@ async function main (): Promise<void> {
       const fastest = peers.reduce((a, b) => (b[1].rate > a[1].rate ? b : a))
       const calmest = peers.reduce((a, b) => (b[1].maxDelayMs < a[1].maxDelayMs ? b : a))
       console.log(`${proto}  stele / fastest peer (${fastest[0]}): ${(stele.rate / fastest[1].rate).toFixed(2)}x throughput; largest event-loop delay stele ${stele.maxDelayMs.toFixed(1)} ms vs lowest peer (${calmest[0]}) ${calmest[1].maxDelayMs.toFixed(1)} ms: ${(stele.maxDelayMs / calmest[1].maxDelayMs).toFixed(2)}x`)
+      targets.push({ name: `${proto}: stele / fastest peer (${fastest[0]}) msgs/s`, ratio: stele.rate / fastest[1].rate, target: 3, pass: stele.rate >= 3 * fastest[1].rate })
+      targets.push({ name: `${proto}: stele's largest event-loop delay / lowest peer's (${calmest[0]})`, ratio: stele.maxDelayMs / calmest[1].maxDelayMs, target: 1, pass: stele.maxDelayMs < calmest[1].maxDelayMs, note: 'at most' })
       const ceiling = summary.get(UDP_CEILING)
       if (ceiling !== undefined) console.log(`${proto}  ceiling (node dgram.send, one prebuilt datagram per message): ${Math.round(ceiling.rate)} msg/s; stele at ${(stele.rate / ceiling.rate * 100).toFixed(0)}% of it, 3x the fastest peer would be ${(3 * fastest[1].rate / ceiling.rate).toFixed(2)}x the ceiling`)
     }
   }
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+  if (values.save !== undefined) writeFileSync(values.save, JSON.stringify({ bench: 'client', count, runs, loadAverageAfter: loadavg(), rows, targets }, null, 2) + '\n')
 }
 
 await main()

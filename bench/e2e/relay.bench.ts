@@ -411,7 +411,17 @@ async function main (): Promise<number> {
   const loadAfter = os.loadavg().map((n) => Number(n.toFixed(2)))
   const machine = { cpu: os.cpus()[0]?.model.trim() ?? '?', cores: os.cpus().length, node: process.version, loadAverageBefore: loadBefore, loadAverageAfter: loadAfter }
   if (JSON_OUTPUT) {
-    console.log(JSON.stringify({ bench: 'e2e/relay', machine, count: COUNT, runs: RUNS, loadBytes: load.bytes, results, medians: sums, ratios }, null, 2))
+    // rows/targets: the contract bench:report (bench/e2e/matrix-doc.ts) tabulates.
+    const rows = sums.map((s) => ({
+      scenario: `relay: ${s.scenario.replace(/^(stele|rsyslog)-/, '')}`,
+      daemon: s.scenario.startsWith('stele') ? 'stele' : 'rsyslog',
+      msgsPerSec: s.msgsPerSec,
+      cpuSPerMillion: s.cpuSPerMillion,
+      peakRssKiB: Math.max(s.peakRssMiB.a, s.peakRssMiB.b) * 1024,
+      note: `CPU A ${s.cpuSPerMillionA.toFixed(2)} + B ${s.cpuSPerMillionB.toFixed(2)} s/M; peak RSS A ${s.peakRssMiB.a.toFixed(0)} / B ${s.peakRssMiB.b.toFixed(0)} MiB`
+    }))
+    const targets = ratios.filter((r) => Number.isFinite(r.target)).map((r) => ({ name: r.what, ratio: r.median, target: r.target, pass: r.pass }))
+    console.log(JSON.stringify({ bench: 'e2e/relay', machine, count: COUNT, runs: RUNS, loadBytes: load.bytes, results, medians: sums, ratios, rows, targets }, null, 2))
   } else {
     console.log(`\nrelay: sender -TCP-> A -forward-> B -> file; ${COUNT.toLocaleString('en-US')} lines (${(load.bytes / 1e6).toFixed(1)} MB), ${RUNS} runs, medians`)
     console.log(`${machine.cpu}, ${machine.cores} cores, node ${machine.node}; load average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after\n`)
