@@ -42,9 +42,10 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { HEADER_BYTES, MAX_LINE_BYTES, MIN_LINE_BYTES, LINES_PER_SECOND, lineAt, timeOf, writeLoad, writeOctetCountedLoad, type LoadFile } from './load.js'
+import { MAX_LINE_BYTES, MIN_LINE_BYTES, LINES_PER_SECOND, lineAt, writeLoad, writeOctetCountedLoad, type LoadFile } from './load.js'
+import { SAMPLE_EVERY, verifyFile } from './matrix-verify.js'
 import { makeBenchCert, probe, type BenchCert, type TlsSession } from './tls.js'
-import { mps, printText, ratios, sideBySide, summarise, type DaemonName, type Machine, type NullSinkResult, type RunResult, type Transport, type Verification } from './report.js'
+import { mps, printText, ratios, sideBySide, summarise, type DaemonName, type Machine, type NullSinkResult, type RunResult, type Transport } from './report.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -82,7 +83,6 @@ const STALL_MS = 10_000
 const RUN_LIMIT_MS = Math.max(60_000, COUNT / 100)
 const START_LIMIT_MS = 15_000
 const STOP_LIMIT_MS = 15_000
-const SAMPLE_EVERY = 1000
 const SEQ = Buffer.from('seq=')
 const CLK_TCK = clockTicks()
 
@@ -431,79 +431,6 @@ async function runOne (daemon: DaemonName, scenario: Scenario, run: number, tmp:
   }
   rmSync(dir, { recursive: true, force: true })
   return result
-}
-
-// --- verification --------------------------------------------------------------------------
-
-/** Reads the whole output file: every seq 1..count once, in order; every SAMPLE_EVERY-th line compared in full. */
-function verifyFile (file: string, load: LoadFile): Verification {
-  const v: Verification = { lines: 0, benchLines: 0, otherLines: 0, otherSamples: [], missing: 0, duplicates: 0, outOfOrder: 0, sampled: 0, sampleMismatches: [], ok: false }
-  const seen = new Uint8Array(load.count + 1)
-  const width = load.width
-  let expectedSeq = 1
-  const fd = openSync(file, 'r')
-  let buf = Buffer.allocUnsafe(8 << 20)
-  let filled = 0
-  try {
-    for (;;) {
-      if (filled === buf.length) { const bigger = Buffer.allocUnsafe(buf.length * 2); buf.copy(bigger, 0, 0, filled); buf = bigger }
-      const n = readSync(fd, buf, filled, buf.length - filled, null)
-      const eof = n === 0
-      filled += n
-      let start = 0
-      for (;;) {
-        let end = buf.indexOf(0x0a, start)
-        if (end < 0 || end >= filled) {
-          if (!eof || start >= filled) break
-          end = filled // a last line without LF
-        }
-        v.lines++
-        const at = buf.indexOf(SEQ, start)
-        if (at < 0 || at >= end || at + 4 + width > end) {
-          v.otherLines++
-          if (v.otherSamples.length < 3) v.otherSamples.push(buf.toString('latin1', start, Math.min(end, start + 200)))
-        } else {
-          let seq = 0
-          for (let i = at + 4; i < at + 4 + width; i++) seq = seq * 10 + (buf[i]! - 48)
-          if (seq < 1 || seq > load.count) {
-            v.otherLines++
-          } else {
-            v.benchLines++
-            if (seen[seq] === 1) v.duplicates++
-            seen[seq] = 1
-            if (seq !== expectedSeq) v.outOfOrder++
-            expectedSeq = seq + 1
-            if (seq === 1 || seq === load.count || seq % SAMPLE_EVERY === 0) {
-              v.sampled++
-              const mismatch = compareLine(buf.toString('latin1', start, end), seq, width)
-              if (mismatch !== null && v.sampleMismatches.length < 3) v.sampleMismatches.push(mismatch)
-            }
-          }
-        }
-        start = end + 1
-      }
-      if (eof) break
-      buf.copy(buf, 0, start, filled)
-      filled -= start
-    }
-  } finally {
-    closeSync(fd)
-  }
-  for (let seq = 1; seq <= load.count; seq++) if (seen[seq] === 0) v.missing++
-  // Order is reported, not required: rsyslog's worker threads reorder lines of one connection.
-  v.ok = v.missing === 0 && v.duplicates === 0 && v.sampleMismatches.length === 0 && v.benchLines === load.count
-  return v
-}
-
-/** An output line must be `TIMESTAMP ` + its input line after `<PRI>Mmm dd hh:mm:ss `, with the same time of day. */
-function compareLine (actual: string, seq: number, width: number): string | null {
-  const input = lineAt(seq, width)
-  const space = actual.indexOf(' ')
-  const stamp = actual.slice(0, space)
-  if (actual.slice(space + 1) !== input.slice(HEADER_BYTES) || !stamp.includes(`T${timeOf(seq)}`)) {
-    return `line seq=${seq}: ${JSON.stringify(actual.slice(0, 120))} for input ${JSON.stringify(input.slice(0, 120))}`
-  }
-  return null
 }
 
 function rsyslogVersion (): string {
