@@ -92,8 +92,11 @@ export async function runVerify (argv: string[]): Promise<number> {
     }
     await Promise.all([finish(out), finish(unsignedOut)])
   } catch (err) {
-    process.stderr.write(`stele verify: cannot write output: ${(err as Error).message}\n`)
-    return EXIT_USAGE
+    // A reader that stops early (`stele verify ... | head`) is not an error: the verdict stands.
+    if ((err as NodeJS.ErrnoException).code !== 'EPIPE') {
+      process.stderr.write(`stele verify: cannot write output: ${(err as Error).message}\n`)
+      return EXIT_USAGE
+    }
   }
   status(summaryLine(result))
   return exitCodeOf(result)

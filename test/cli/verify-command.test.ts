@@ -111,3 +111,13 @@ test('verify cli: verbose shows every block, hash and check', { skip }, async (t
   assert.match(r.stderr, /found msg host\.example\.org,1217632162,0111,3,0\/#20/)
   assert.equal(r.stdout, SEED_STDOUT)
 })
+
+test('verify: a reader that stops early (| head) does not change the verdict: exit status of the verification, no write error', { skip }, async (t) => {
+  const dir = await tempDir(t)
+  // Enough output (about 1 MB) that the pipe fills and the writer meets EPIPE once head has gone.
+  const log = await writeLog(dir, netbsdSignedLog({ identity: dsaIdentity('C'), messages: seedMessages(8000) }).lines)
+  const shell = await run('bash', ['-c', `"${process.execPath}" "${STELE}" verify -i "${log}" | head -c 10 > /dev/null; echo "exit=\${PIPESTATUS[0]}"`])
+  assert.match(shell.stdout, /exit=0\n/)
+  assert.doesNotMatch(shell.stderr, /cannot write output/)
+  assert.match(shell.stderr, /stele verify: 8000 signed, 0 lost, 0 unsigned/)
+})
