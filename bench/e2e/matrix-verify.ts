@@ -9,7 +9,7 @@ import { HEADER_BYTES, lineAt, timeOf, type LoadFile } from './load.js'
 import type { Verification } from './report.js'
 import { fileSize, sleep } from './matrix-proc.js'
 
-const POLL_MS = 20
+export const POLL_MS = 20
 const SEQ = Buffer.from('seq=')
 export const SAMPLE_EVERY = 1000
 

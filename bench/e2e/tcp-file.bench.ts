@@ -37,14 +37,15 @@
 import os from 'node:os'
 import net from 'node:net'
 import tls from 'node:tls'
-import { spawn, fork, execFileSync, type ChildProcess } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { MAX_LINE_BYTES, MIN_LINE_BYTES, LINES_PER_SECOND, lineAt, writeLoad, writeOctetCountedLoad, type LoadFile } from './load.js'
-import { SAMPLE_EVERY, verifyFile } from './matrix-verify.js'
-import { makeBenchCert, probe, type BenchCert, type TlsSession } from './tls.js'
+import { MAX_LINE_BYTES, MIN_LINE_BYTES, LINES_PER_SECOND, writeLoad, writeOctetCountedLoad, type LoadFile } from './load.js'
+import { POLL_MS, SAMPLE_EVERY, verifyFile, waitForFile } from './matrix-verify.js'
+import { CLK_TCK, SEND_CHUNK_BYTES, collectStderr, cpuSeconds, exited, fileSize, freePort, live, peakRssKiB, sleep, startSender, stop, track, waitAccepting, waitExit, withTimeout, type Sender } from './matrix-proc.js'
+import { makeBenchCert, type BenchCert, type TlsSession } from './tls.js'
 import { mps, printText, ratios, sideBySide, summarise, type DaemonName, type Machine, type NullSinkResult, type RunResult, type Transport } from './report.js'
 
 const { values: args } = parseArgs({
@@ -75,16 +76,10 @@ const ROOT = resolve(HERE, '../../..')
 const STELE_JS = join(ROOT, 'dist/src/cli/stele.js')
 const SENDER_JS = join(HERE, 'sender.js')
 
-const SEND_CHUNK_BYTES = 1 << 20
-const POLL_MS = 20
 /** A run gives up when the output file has not grown for this long. */
 const STALL_MS = 10_000
 /** ... or after this long in all (0.1 M msg/s at the least, 60 s at the least). */
 const RUN_LIMIT_MS = Math.max(60_000, COUNT / 100)
-const START_LIMIT_MS = 15_000
-const STOP_LIMIT_MS = 15_000
-const SEQ = Buffer.from('seq=')
-const CLK_TCK = clockTicks()
 
 /** What a scenario sends: the load framed for its transport, and the certificate for TLS. */
 interface Scenario {
@@ -94,129 +89,6 @@ interface Scenario {
 }
 
 // --- small helpers -------------------------------------------------------------------------
-
-const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
-
-function clockTicks (): number {
-  try {
-    const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim())
-    return n > 0 ? n : 100
-  } catch {
-    return 100
-  }
-}
-
-/** utime + stime of all threads of `pid`, in seconds. */
-function cpuSeconds (pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ') // fields[0] is field 3 (state)
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
-}
-
-/** VmHWM (peak resident set) of `pid` in KiB. */
-function peakRssKiB (pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return m === null ? NaN : Number(m[1])
-}
-
-function fileSize (path: string): number {
-  return statSync(path, { throwIfNoEntry: false })?.size ?? 0
-}
-
-async function freePort (): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve) })
-  const port = (server.address() as net.AddressInfo).port
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-/**
- * Retries a connect until the daemon accepts (or exits, or START_LIMIT_MS passes). Over TLS the
- * probe completes a handshake: a bare TCP connect would be logged by the daemon as a failed one.
- */
-async function waitAccepting (port: number, transport: Transport, child: ChildProcess, what: string): Promise<void> {
-  const deadline = performance.now() + START_LIMIT_MS
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before accepting connections`)
-    if (await probe(port, transport)) return
-    await sleep(50)
-  }
-  throw new Error(`${what} did not accept ${transport} connections on 127.0.0.1:${port} within ${START_LIMIT_MS / 1000} s`)
-}
-
-// --- child processes -----------------------------------------------------------------------
-
-const live = new Set<ChildProcess>()
-
-function track (child: ChildProcess): ChildProcess {
-  live.add(child)
-  child.once('exit', () => live.delete(child))
-  return child
-}
-
-function exited (child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null
-}
-
-async function waitExit (child: ChildProcess, ms: number): Promise<boolean> {
-  if (exited(child)) return true
-  return await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms)
-    child.once('exit', () => { clearTimeout(timer); resolve(true) })
-  })
-}
-
-/** SIGTERM, wait up to STOP_LIMIT_MS, then SIGKILL. */
-async function stop (child: ChildProcess): Promise<void> {
-  if (exited(child)) return
-  child.kill('SIGTERM')
-  if (await waitExit(child, STOP_LIMIT_MS)) return
-  child.kill('SIGKILL')
-  await waitExit(child, 5000)
-}
-
-interface Sender {
-  readonly child: ChildProcess
-  /** TLS: the negotiated protocol and cipher. */
-  readonly tls: TlsSession | null
-  go: () => void
-  readonly done: Promise<{ bytes: number, ms: number }>
-}
-
-/** Forks the sender; resolves once it has loaded the scenario's file and connected to `port` (over TLS: handshake done). */
-async function startSender (scenario: Scenario, port: number): Promise<Sender> {
-  const argv = [scenario.load.path, String(port), String(SEND_CHUNK_BYTES), scenario.transport]
-  const child = track(fork(SENDER_JS, argv, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
-  let session: TlsSession | null = null
-  let onDone: (r: { bytes: number, ms: number }) => void = () => {}
-  let onFail: (err: Error) => void = () => {}
-  const done = new Promise<{ bytes: number, ms: number }>((resolve, reject) => { onDone = resolve; onFail = reject })
-  done.catch(() => {}) // observed by whoever awaits it
-  const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('sender not ready within 60 s')), 60_000)
-    child.on('message', (m: { type: string, message?: string, bytes?: number, ms?: number, tls?: TlsSession | null }) => {
-      if (m.type === 'ready') { session = m.tls ?? null; clearTimeout(timer); resolve() }
-      if (m.type === 'done') onDone({ bytes: m.bytes!, ms: m.ms! })
-      if (m.type === 'error') { const err = new Error(`sender: ${m.message ?? '?'}`); clearTimeout(timer); reject(err); onFail(err) }
-    })
-    child.once('exit', (code) => {
-      const err = new Error(`sender exited (${code ?? 'signal'})`)
-      clearTimeout(timer); reject(err); onFail(err)
-    })
-  })
-  await ready
-  return { child, tls: session, go: () => child.send({ type: 'go' }), done }
-}
-
-async function withTimeout<T> (p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  try {
-    return await Promise.race([p, new Promise<T>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms) })])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 // --- the null sink: how fast is the sender alone? -----------------------------------------
 
@@ -246,7 +118,7 @@ async function measureNullSink (scenario: Scenario): Promise<NullSinkResult> {
   const port = (server.address() as net.AddressInfo).port
   let session: TlsSession | null = null
   try {
-    const sender = await startSender(scenario, port)
+    const sender = await startSender(scenario.load.path, port, scenario.transport, 1)
     session = sender.tls
     t0 = performance.now()
     sender.go()
@@ -322,66 +194,7 @@ function startRsyslog (dir: string, port: number, scenario: Scenario): Started {
   return { child, outFile, command: `${RSYSLOGD} ${argv.join(' ')}` }
 }
 
-/** rsyslogd -n prints some of its own notices to stderr (a queue worker ending); not worth showing. */
-const RSYSLOG_NOTICE = /^rsyslog internal message \([5-7],/
-
-function collectStderr (child: ChildProcess): string[] {
-  const lines: string[] = []
-  let partial = ''
-  const take = (chunk: Buffer): void => {
-    if (lines.length >= 5) return
-    const parts = (partial + chunk.toString('utf8')).split('\n')
-    partial = parts.pop()!
-    for (const line of parts) if (line.trim() !== '' && !RSYSLOG_NOTICE.test(line) && lines.length < 5) lines.push(line)
-  }
-  child.stderr?.on('data', take)
-  child.stdout?.on('data', take)
-  return lines
-}
-
 // --- one run -------------------------------------------------------------------------------
-
-interface Timing { complete: boolean, elapsedMs: number, size: number, problem: string | null }
-
-/**
- * Polls the output file until it reaches the expected size. The expected size is known when the
- * first line is in: every output line is `delta` bytes longer than its input line.
- */
-async function waitForFile (file: string, base: number, load: LoadFile, t0: number): Promise<Timing> {
-  let expected = -1
-  let problem: string | null = null
-  let lastSize = base
-  let lastGrowth = t0
-  for (;;) {
-    await sleep(POLL_MS)
-    const size = fileSize(file)
-    const now = performance.now()
-    if (size > lastSize) { lastSize = size; lastGrowth = now }
-    if (expected < 0 && size > base) {
-      const head = Buffer.alloc(Math.min(size - base, 65536))
-      const fd = openSync(file, 'r')
-      try { readSync(fd, head, 0, head.length, base) } finally { closeSync(fd) }
-      const lf = head.indexOf(0x0a)
-      if (lf >= 0) {
-        // Usually line 1; rsyslog may write another first (its worker threads reorder).
-        const at = head.subarray(0, lf).indexOf(SEQ)
-        const seq = at < 0 ? NaN : Number(head.toString('latin1', at + 4, at + 4 + load.width))
-        if (!(seq >= 1 && seq <= load.count)) {
-          problem = `the first new line is not one of the load: ${head.toString('latin1', 0, Math.min(lf, 200))}`
-          expected = Infinity
-        } else {
-          expected = base + load.bytes + load.count * (lf + 1 - (lineAt(seq, load.width).length + 1))
-        }
-      }
-    }
-    if (expected >= 0 && size >= expected) {
-      if (size > expected) problem ??= `${size - expected} bytes more than expected`
-      return { complete: true, elapsedMs: now - t0, size, problem }
-    }
-    if (now - lastGrowth > STALL_MS) return { complete: false, elapsedMs: lastGrowth - t0, size, problem: problem ?? `no growth for ${STALL_MS / 1000} s` }
-    if (now - t0 > RUN_LIMIT_MS) return { complete: false, elapsedMs: now - t0, size, problem: problem ?? `not done after ${RUN_LIMIT_MS / 1000} s` }
-  }
-}
 
 async function runOne (daemon: DaemonName, scenario: Scenario, run: number, tmp: string): Promise<RunResult> {
   const { load, transport } = scenario
@@ -400,14 +213,14 @@ async function runOne (daemon: DaemonName, scenario: Scenario, run: number, tmp:
   try {
     await waitAccepting(port, transport, child, daemon)
     await sleep(300) // let start-up lines (stele logs one to *.*) reach the file before the base size is taken
-    sender = await startSender(scenario, port)
+    sender = await startSender(scenario.load.path, port, scenario.transport, 1)
     result.tls = sender.tls
     const pid = child.pid!
     const cpu0 = cpuSeconds(pid)
     const base = fileSize(outFile)
     const t0 = performance.now()
     sender.go()
-    const timing = await waitForFile(outFile, base, load, t0)
+    const timing = await waitForFile(outFile, base, load, t0, STALL_MS, RUN_LIMIT_MS)
     const cpu1 = cpuSeconds(pid)
     result.peakRssKiB = peakRssKiB(pid)
     result.complete = timing.complete
