@@ -30,8 +30,7 @@
 // --stele-node-arg ARG (repeatable, for A and B; e.g. --stele-node-arg=--cpu-prof).
 
 import os from 'node:os'
-import net from 'node:net'
-import { spawn, fork, execFileSync, type ChildProcess } from 'node:child_process'
+import { spawn, fork, type ChildProcess } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -39,6 +38,7 @@ import { parseArgs } from 'node:util'
 import { writeLoad, type LoadFile } from './load.js'
 import { median, mps } from './report.js'
 import { probe } from './tls.js'
+import { cpuSeconds, exited, freePort, live, peakRssKiB, sleep, stop, waitExit } from './matrix-proc.js'
 
 const SCENARIOS = ['stele-tcp-memory', 'stele-tcp-disk', 'stele-relp-disk', 'rsyslog-tcp', 'rsyslog-relp-da'] as const
 type ScenarioName = typeof SCENARIOS[number]
@@ -74,49 +74,8 @@ const STALL_MS = 20_000
 const RUN_LIMIT_MS = Math.max(600_000, COUNT / 50)
 const START_LIMIT_MS = 15_000
 const SEQ = Buffer.from('seq=')
-const CLK_TCK = clockTicks()
 
 // --- processes -----------------------------------------------------------------------------
-
-const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
-const live = new Set<ChildProcess>()
-
-function clockTicks (): number {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
-  } catch {
-    return 100
-  }
-}
-
-function cpuSeconds (pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
-}
-
-function peakRssKiB (pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return m === null ? NaN : Number(m[1])
-}
-
-function exited (child: ChildProcess): boolean { return child.exitCode !== null || child.signalCode !== null }
-
-async function waitExit (child: ChildProcess, ms: number): Promise<boolean> {
-  if (exited(child)) return true
-  return await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms)
-    child.once('exit', () => { clearTimeout(timer); resolve(true) })
-  })
-}
-
-async function stop (child: ChildProcess): Promise<void> {
-  if (exited(child)) return
-  child.kill('SIGTERM')
-  if (await waitExit(child, 15_000)) return
-  child.kill('SIGKILL')
-  await waitExit(child, 5000)
-}
 
 function launch (command: string, argv: string[], cwd: string): ChildProcess {
   const child = spawn(command, argv, { cwd, env: { ...process.env, TZ: 'UTC' }, stdio: ['ignore', 'ignore', 'pipe'] })
@@ -136,14 +95,6 @@ async function waitAccepting (port: number, child: ChildProcess, what: string): 
     await sleep(50)
   }
   throw new Error(`${what} did not accept connections on 127.0.0.1:${port} within ${START_LIMIT_MS / 1000} s`)
-}
-
-async function freePort (): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve) })
-  const port = (server.address() as net.AddressInfo).port
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 interface Sender { child: ChildProcess, go: () => void, done: Promise<void> }
