@@ -135,7 +135,7 @@ export class StreamServer {
   }
 
   #onConnection = (socket: net.Socket): void => {
-    const { counters, log, name, receiver, idleTimeoutS } = this.#options
+    const { counters, log, name, receiver } = this.#options
     if (this.#emfileLogged) {
       this.#emfileLogged = false
       log.log(5, `${name}: accepting connections again`)
@@ -172,41 +172,35 @@ export class StreamServer {
       decoder?.end()
       socket.end()
     })
-    socket.on('error', (err) => {
-      counters.errors++
-      // A reset from a peer is routine; anything else is worth a line in the log.
-      if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') log.log(4, `${from}: ${err.message}`)
+    this.#watch(socket, from, () => {}, () => {
+      decoder?.end()
+      socket.destroy()
     })
-    socket.on('close', () => {
-      counters.connections!--
-      this.#connections.delete(socket)
-      const recovered = this.#options.budget.release()
-      if (recovered !== null) log.log(5, `${name}: ${recovered}`)
-    })
-    if (idleTimeoutS > 0) {
-      socket.setTimeout(idleTimeoutS * 1000, () => {
-        counters.idleTimeouts = (counters.idleTimeouts ?? 0) + 1
-        log.log(6, `${from}: idle for ${idleTimeoutS} s; connection closed`)
-        decoder?.end()
-        socket.destroy()
-      })
-    }
   }
 
   readonly #isPaused = (): boolean => this.#paused
 
   /** A connection of a protocol with answers: the handler reads, answers and ends it. */
   #handle (socket: net.Socket, handler: ConnectionHandler, from: string): void {
-    const { counters, log, name, idleTimeoutS } = this.#options
     this.#handlers.set(socket, handler)
     socket.on('data', (chunk: Buffer) => { handler.push(chunk, Date.now()) })
     socket.on('end', () => { handler.end() })
+    this.#watch(socket, from, () => { handler.closed() }, () => { handler.shutdown() })
+  }
+
+  /**
+   * What every connection shares, whatever reads it: errors counted (and logged, but for a
+   * peer's reset, which is routine), the connection's slot and descriptor given back when it
+   * closes, and the idle timeout, which ends it with `onIdle`.
+   */
+  #watch (socket: net.Socket, from: string, onClose: () => void, onIdle: () => void): void {
+    const { counters, log, name, idleTimeoutS } = this.#options
     socket.on('error', (err) => {
       counters.errors++
       if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') log.log(4, `${from}: ${err.message}`)
     })
     socket.on('close', () => {
-      handler.closed()
+      onClose()
       counters.connections!--
       this.#connections.delete(socket)
       const recovered = this.#options.budget.release()
@@ -216,7 +210,7 @@ export class StreamServer {
       socket.setTimeout(idleTimeoutS * 1000, () => {
         counters.idleTimeouts = (counters.idleTimeouts ?? 0) + 1
         log.log(6, `${from}: idle for ${idleTimeoutS} s; connection closed`)
-        handler.shutdown()
+        onIdle()
       })
     }
   }
