@@ -99,6 +99,47 @@ export interface UdpSummary {
 
 export const UDP_LOSS_FREE_PCT = 0.1
 
+/**
+ * The stream scenarios' reference for the runtime: a bare Node receiver
+ * (bench/e2e/tcp-bare-receiver.ts) that copies what it reads to a file, under the load of one
+ * scenario (tcp-lf-1). Its peak RSS is the least a daemon on Node can have under that load.
+ */
+export interface RuntimeRun {
+  run: number
+  error: string | null
+  msgsPerSec: number
+  cpuSPerMillion: number
+  /** VmHWM once listening, before any load: node itself, idle. */
+  idlePeakRssKiB: number
+  peakRssKiB: number
+  rssAnonKiB: number
+}
+
+export interface RuntimeReference {
+  scenario: string
+  runs: RuntimeRun[]
+  /** Medians of the runs without error. */
+  msgsPerSec: number
+  cpuSPerMillion: number
+  idlePeakRssKiB: number
+  peakRssKiB: number
+  rssAnonKiB: number
+}
+
+export function summariseRuntime (scenario: string, runs: RuntimeRun[]): RuntimeReference {
+  const ok = runs.filter((r) => r.error === null)
+  const med = (pick: (r: RuntimeRun) => number): number => median(ok.map(pick))
+  return {
+    scenario,
+    runs,
+    msgsPerSec: med((r) => r.msgsPerSec),
+    cpuSPerMillion: med((r) => r.cpuSPerMillion),
+    idlePeakRssKiB: med((r) => r.idlePeakRssKiB),
+    peakRssKiB: med((r) => r.peakRssKiB),
+    rssAnonKiB: med((r) => r.rssAnonKiB)
+  }
+}
+
 export interface MatrixResult {
   bench: 'e2e/matrix'
   machine: MatrixMachine
@@ -112,6 +153,8 @@ export interface MatrixResult {
   summaries: StreamSummary[]
   ratios: PeerRatio[]
   udp: { sender: { maxRate: number }, points: UdpPoint[], summaries: UdpSummary[] } | null
+  /** Absent in results saved before it was measured. */
+  runtime?: RuntimeReference | null
   seconds: number
   /** 1-, 5- and 15-minute load averages when the matrix ended (machine.loadAverage: at start). */
   loadAverageAtEnd?: [number, number, number]

@@ -46,6 +46,14 @@ export function printMatrix (m: MatrixResult): void {
     }
   }
 
+  if (m.runtime != null) {
+    const r = m.runtime
+    console.log('')
+    console.log(`the runtime's floor: a bare Node receiver copying ${r.scenario}'s load to a file (bench/e2e/tcp-bare-receiver.ts)`)
+    for (const x of r.runs) console.log(`${String(x.run).padEnd(3)}  node-net    ${mps(x.msgsPerSec).padStart(11)}  ${num(x.cpuSPerMillion, 2).padStart(7)}  ${mib(x.peakRssKiB).padStart(9)}  ${mib(x.rssAnonKiB).padStart(9)}  idle ${mib(x.idlePeakRssKiB)}${x.error === null ? '' : `  BAD (${x.error})`}`)
+    console.log(`med  node-net    ${mps(r.msgsPerSec).padStart(11)}  ${num(r.cpuSPerMillion, 2).padStart(7)}  ${mib(r.peakRssKiB).padStart(9)}  ${mib(r.rssAnonKiB).padStart(9)}  idle ${mib(r.idlePeakRssKiB)}`)
+  }
+
   if (m.udp !== null) {
     console.log('')
     console.log(`UDP -> file: loss at each offered rate (counted in the file), ${m.method.udpSeconds} s per point; the sender alone offers ${(m.udp.sender.maxRate / 1e3).toFixed(0)} k/s`)
@@ -66,6 +74,10 @@ export function printMatrix (m: MatrixResult): void {
     })
     const ratios = m.ratios.filter((r) => r.scenario === s.id).map((r) => times(r.throughput).padEnd(14))
     console.log(`${s.id.padEnd(16)}${cells.join('')}${ratios.join('')}`)
+  }
+  if (m.runtime != null) {
+    const r = m.runtime
+    console.log(`${'bare node copy'.padEnd(16)}${`${mps(r.msgsPerSec)} ${num(r.cpuSPerMillion, 2)} ${mib(r.peakRssKiB)}`.padEnd(30)}(${r.scenario}'s load; idle node ${mib(r.idlePeakRssKiB)})`)
   }
   if (m.udp !== null) {
     const rate = (d: string): number => m.udp!.summaries.find((u) => u.daemon === d)?.lossFreeRate ?? NaN

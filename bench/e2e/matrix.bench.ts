@@ -37,7 +37,7 @@ import { makeBenchCert, type BenchCert } from './tls.js'
 import { collectStderr, cpuSeconds, describeMachine, exited, fileSize, freePort, live, peakRssKiB, rssAnonKiB, sleep, startSender, stop, track, waitAccepting, waitExit, withTimeout } from './matrix-proc.js'
 import { DAEMON_CONFIGS, DAEMONS, rsyslogVersion, startDaemon, syslogNgVersion, UDP_RCVBUF_BYTES, unavailable, type DaemonName, type DaemonSetup, type Input, type Started } from './matrix-daemons.js'
 import { verifyFile, waitForFile } from './matrix-verify.js'
-import { goodRun, peerRatio, summariseStream, summariseUdp, type MatrixResult, type NullSink, type StreamRun, type StreamScenarioInfo, type UdpPoint, type UdpReceiverName } from './matrix-results.js'
+import { goodRun, peerRatio, summariseRuntime, summariseStream, summariseUdp, type MatrixResult, type RuntimeRun, type NullSink, type StreamRun, type StreamScenarioInfo, type UdpPoint, type UdpReceiverName } from './matrix-results.js'
 import { printMatrix } from './matrix-text.js'
 
 const { values: args } = parseArgs({
@@ -77,6 +77,7 @@ const HERE = dirname(fileURLToPath(import.meta.url)) // dist/bench/e2e
 const ROOT = resolve(HERE, '../../..')
 const UDP_SENDER_JS = join(HERE, 'udp-sender.js')
 const UDP_BARE_JS = join(HERE, 'udp-bare-receiver.js')
+const TCP_BARE_JS = join(HERE, 'tcp-bare-receiver.js')
 const SETUP: DaemonSetup = {
   steleJs: join(ROOT, 'dist/src/cli/stele.js'),
   steleNodeArgs: args['stele-node-arg']!,
@@ -179,6 +180,56 @@ async function streamRun (daemon: DaemonName, scenario: StreamScenario, run: num
   if (existsSync(outFile)) {
     result.verify = verifyFile(outFile, load)
     result.msgsPerSec = (result.complete ? load.count : result.verify.benchLines) / result.elapsedS
+  }
+  rmSync(dir, { recursive: true, force: true })
+  return result
+}
+
+// --- the runtime's floor ------------------------------------------------------------------
+
+/**
+ * One run of the bare Node receiver (bench/e2e/tcp-bare-receiver.ts) under a stream scenario's
+ * load: its idle peak RSS once listening, then the load copied to its file. The file must end up
+ * exactly the size of the load; the clock stops when it is.
+ */
+async function runtimeRun (scenario: StreamScenario, run: number, tmp: string): Promise<RuntimeRun> {
+  const { load } = scenario
+  const result: RuntimeRun = { run, error: null, msgsPerSec: NaN, cpuSPerMillion: NaN, idlePeakRssKiB: NaN, peakRssKiB: NaN, rssAnonKiB: NaN }
+  const dir = join(tmp, `node-net-${scenario.id}-${run}`)
+  mkdirSync(dir)
+  const outFile = join(dir, 'node-net.log')
+  const port = await freePort()
+  const child = track(spawn(process.execPath, [TCP_BARE_JS, String(port), outFile], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] }))
+  const stderr = collectStderr(child)
+  let sender: Awaited<ReturnType<typeof startSender>> | null = null
+  try {
+    await waitAccepting(port, 'tcp', child, 'node-net')
+    const pid = child.pid!
+    result.idlePeakRssKiB = peakRssKiB(pid)
+    sender = await startSender(load.path, port, scenario.transport, scenario.connections)
+    const cpu0 = cpuSeconds(pid)
+    const t0 = performance.now()
+    sender.go()
+    let size = fileSize(outFile)
+    let grew = performance.now()
+    while (size < load.wireBytes) {
+      await sleep(2)
+      const now = fileSize(outFile)
+      if (now !== size) { size = now; grew = performance.now() }
+      if (performance.now() - grew > STALL_MS || performance.now() - t0 > RUN_LIMIT_MS) throw new Error(`the file stopped at ${size} of ${load.wireBytes} bytes`)
+    }
+    const seconds = (performance.now() - t0) / 1000
+    result.cpuSPerMillion = (cpuSeconds(pid) - cpu0) / (load.count / 1e6)
+    result.peakRssKiB = peakRssKiB(pid)
+    result.rssAnonKiB = rssAnonKiB(pid)
+    result.msgsPerSec = load.count / seconds
+    if (size !== load.wireBytes) result.error = `the file holds ${size} bytes, the load ${load.wireBytes}`
+    await withTimeout(sender.done, 30_000, 'sender')
+  } catch (err) {
+    result.error = `${(err as Error).message}${stderr.length > 0 ? `: ${stderr.join(' | ')}` : ''}`
+  } finally {
+    if (sender !== null && !exited(sender.child)) { sender.child.kill('SIGTERM'); await waitExit(sender.child, 5000) }
+    await stop(child)
   }
   rmSync(dir, { recursive: true, force: true })
   return result
@@ -373,6 +424,19 @@ async function main (): Promise<number> {
     }
   }
   const summaries = scenarios.flatMap((s) => daemons.map((d) => summariseStream(s.id, d, runs)))
+
+  // The runtime's floor, under the one-connection TCP load: what Node alone costs.
+  let runtime: MatrixResult['runtime'] = null
+  const floorScenario = scenarios.find((s) => s.id === 'tcp-lf-1')
+  if (floorScenario !== undefined) {
+    const floorRuns: RuntimeRun[] = []
+    for (let run = 1; run <= RUNS; run++) {
+      const r = await runtimeRun(floorScenario, run, tmp)
+      floorRuns.push(r)
+      log(`  run ${run} ${floorScenario.id} node-net (bare Node copy): ${(r.msgsPerSec / 1e6).toFixed(3)} M/s, peak RSS ${(r.peakRssKiB / 1024).toFixed(1)} MiB (idle ${(r.idlePeakRssKiB / 1024).toFixed(1)} MiB)${r.error === null ? '' : ` (${r.error})`}`)
+    }
+    runtime = summariseRuntime(floorScenario.id, floorRuns)
+  }
   const ratios = daemons.includes('stele') ? scenarios.flatMap((s) => daemons.filter((d) => d !== 'stele').map((p) => peerRatio(s.id, p, runs, summaries))) : []
 
   let udp: MatrixResult['udp'] = null
@@ -407,6 +471,7 @@ async function main (): Promise<number> {
     summaries,
     ratios,
     udp,
+    runtime,
     seconds: Number(((performance.now() - began) / 1000).toFixed(1)),
     loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))) as [number, number, number]
   }
@@ -417,7 +482,8 @@ async function main (): Promise<number> {
   }
   if (JSON_OUTPUT) console.log(text)
   else printMatrix(result)
-  return runs.some((r) => !goodRun(r)) || (udp?.points.some((p) => p.error !== null) ?? false) ? 1 : 0
+  const failed = runs.some((r) => !goodRun(r)) || (udp?.points.some((p) => p.error !== null) ?? false) || (runtime?.runs.some((r) => r.error !== null) ?? false)
+  return failed ? 1 : 0
 }
 
 main().then((code) => { process.exitCode = code }, (err: Error) => {
