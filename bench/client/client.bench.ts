@@ -243,9 +243,11 @@ async function main (): Promise<void> {
       const fastest = peers.reduce((a, b) => (b[1].rate > a[1].rate ? b : a))
       const calmest = peers.reduce((a, b) => (b[1].maxDelayMs < a[1].maxDelayMs ? b : a))
       console.log(`${proto}  stele / fastest peer (${fastest[0]}): ${(stele.rate / fastest[1].rate).toFixed(2)}x throughput; largest event-loop delay stele ${stele.maxDelayMs.toFixed(1)} ms vs lowest peer (${calmest[0]}) ${calmest[1].maxDelayMs.toFixed(1)} ms: ${(stele.maxDelayMs / calmest[1].maxDelayMs).toFixed(2)}x`)
-      targets.push({ name: `${proto}: stele / fastest peer (${fastest[0]}) msgs/s`, ratio: stele.rate / fastest[1].rate, target: 3, pass: stele.rate >= 3 * fastest[1].rate })
-      targets.push({ name: `${proto}: stele's largest event-loop delay / lowest peer's (${calmest[0]})`, ratio: stele.maxDelayMs / calmest[1].maxDelayMs, target: 1, pass: stele.maxDelayMs < calmest[1].maxDelayMs, note: 'at most' })
       const ceiling = summary.get(UDP_CEILING)
+      // Over UDP the runtime sets the bound: say how the target compares with a bare dgram.send.
+      const ceilingNote = ceiling === undefined ? undefined : `bare dgram.send: ${(ceiling.rate / 1e3).toFixed(0)} k/s; stele at ${(stele.rate / ceiling.rate * 100).toFixed(0)}% of it; 3x the fastest peer would be ${(3 * fastest[1].rate / ceiling.rate).toFixed(2)}x it`
+      targets.push({ name: `${proto}: stele / fastest peer (${fastest[0]}) msgs/s`, ratio: stele.rate / fastest[1].rate, target: 3, pass: stele.rate >= 3 * fastest[1].rate, note: ceilingNote })
+      targets.push({ name: `${proto}: stele's largest event-loop delay / lowest peer's (${calmest[0]})`, ratio: stele.maxDelayMs / calmest[1].maxDelayMs, target: 1, pass: stele.maxDelayMs < calmest[1].maxDelayMs, note: 'at most' })
       if (ceiling !== undefined) console.log(`${proto}  ceiling (node dgram.send, one prebuilt datagram per message): ${Math.round(ceiling.rate)} msg/s; stele at ${(stele.rate / ceiling.rate * 100).toFixed(0)}% of it, 3x the fastest peer would be ${(3 * fastest[1].rate / ceiling.rate).toFixed(2)}x the ceiling`)
     }
   }
