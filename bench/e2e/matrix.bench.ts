@@ -7,6 +7,8 @@
 //   tls-octet-1 / tls-octet-4   TLS 1.2+ (RFC 5425 octet counting), no client authentication
 //   udp                         UDP at a series of offered rates: the loss at each (counted in the
 //                               daemon's file) and the highest rate with loss below 0.1%
+//   node-net                    the runtime's floor: tcp-lf-1's load into a bare Node receiver
+//                               (bench/e2e/tcp-bare-receiver.ts), its idle and loaded peak RSS
 //
 // The load (bench/e2e/load.ts) is COUNT RFC 3164 lines of about 200 bytes, each with its own
 // seq=N. A stream run's clock starts when the sender (bench/e2e/sender.ts, a child process) is
