@@ -3,10 +3,10 @@
 // output is these objects as they are; bench/e2e/matrix-doc.ts reads them back.
 
 import type { Framing } from './load.js'
-import type { TlsSession } from './tls.js'
-import { median, type Verification } from './report.js'
+import { median } from './report.js'
 import type { DaemonName } from './matrix-daemons.js'
 import type { MatrixMachine } from './matrix-proc.js'
+import type { StreamMeasurement } from './stream-run.js'
 
 /** A stream scenario: its id is `tcp-lf-1`, `tcp-octet-4`, `tls-octet-1`, ... */
 export interface StreamScenarioInfo {
@@ -17,23 +17,11 @@ export interface StreamScenarioInfo {
   connections: number
 }
 
-export interface StreamRun {
+export interface StreamRun extends Omit<StreamMeasurement, 'fileBytes'> {
   scenario: string
   daemon: DaemonName
   run: number
   command: string
-  tls: TlsSession | null
-  error: string | null
-  complete: boolean
-  elapsedS: number
-  msgsPerSec: number
-  cpuS: number
-  cpuSPerMillion: number
-  peakRssKiB: number
-  /** RssAnon when the clock stopped: private memory, without the shared executable's pages. */
-  rssAnonKiB: number
-  senderMs: number
-  verify: Verification | null
   stderr: string[]
 }
 

@@ -26,8 +26,6 @@
 // --udp-seconds S, --stele-node-arg ARG and --stele-option KEY=VALUE (repeatable, as before).
 
 import os from 'node:os'
-import net from 'node:net'
-import tls from 'node:tls'
 import dgram from 'node:dgram'
 import { fork, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -38,7 +36,8 @@ import { writeLoad, writeOctetCountedLoad, type LoadFile } from './load.js'
 import { makeBenchCert, type BenchCert } from './tls.js'
 import { collectStderr, cpuSeconds, describeMachine, exited, fileSize, freePort, live, peakRssKiB, rssAnonKiB, sleep, startSender, stop, track, waitAccepting, waitExit, withTimeout } from './matrix-proc.js'
 import { DAEMON_CONFIGS, DAEMONS, rsyslogVersion, startDaemon, syslogNgVersion, UDP_RCVBUF_BYTES, unavailable, type DaemonName, type DaemonSetup, type Input, type Started } from './matrix-daemons.js'
-import { verifyFile, waitForFile } from './matrix-verify.js'
+import { verifyFile } from './matrix-verify.js'
+import { measureNullSink, measureStreamRun } from './stream-run.js'
 import { goodRun, peerRatio, summariseRuntime, summariseStream, summariseUdp, type MatrixResult, type RuntimeRun, type NullSink, type StreamRun, type StreamScenarioInfo, type UdpPoint, type UdpReceiverName } from './matrix-results.js'
 import { printMatrix } from './matrix-text.js'
 
@@ -103,86 +102,25 @@ const log = (line: string): void => { if (!JSON_OUTPUT) process.stderr.write(`${
 
 /** The stream sender into a server in this process that discards what it reads (TLS: after decrypting). */
 async function nullSink (scenario: StreamScenario): Promise<NullSink> {
-  const { load, cert } = scenario
-  let received = 0
-  let end = 0
-  let finished: () => void = () => {}
-  const all = new Promise<void>((resolve) => { finished = resolve })
-  const onConnection = (socket: net.Socket): void => {
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.length
-      if (received >= load.wireBytes && end === 0) { end = performance.now(); finished() }
-    })
-    socket.on('error', () => {})
-  }
-  const server = cert === null
-    ? net.createServer(onConnection)
-    : tls.createServer({ cert: readFileSync(cert.cert), key: readFileSync(cert.key), minVersion: 'TLSv1.2' }, onConnection)
-  server.on('error', () => {})
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as net.AddressInfo).port
-  let t0 = 0
-  try {
-    const sender = await startSender(load.path, port, scenario.transport, scenario.connections)
-    t0 = performance.now()
-    sender.go()
-    await withTimeout(all, RUN_LIMIT_MS, 'null sink')
-    await withTimeout(sender.done, 30_000, 'sender')
-    await waitExit(sender.child, 5000)
-  } finally {
-    server.close()
-  }
-  const seconds = (end - t0) / 1000
-  return { scenario: scenario.id, seconds, msgsPerSec: load.count / seconds, bytesPerSec: load.wireBytes / seconds }
+  const { seconds, msgsPerSec, bytesPerSec } = await measureNullSink(scenario.load, scenario.transport, scenario.connections, scenario.cert, RUN_LIMIT_MS)
+  return { scenario: scenario.id, seconds, msgsPerSec, bytesPerSec }
 }
 
 // --- one stream run ------------------------------------------------------------------------
 
 async function streamRun (daemon: DaemonName, scenario: StreamScenario, run: number, tmp: string): Promise<StreamRun> {
-  const { load } = scenario
-  const result: StreamRun = {
-    scenario: scenario.id, daemon, run, command: '', tls: null, error: null, complete: false, elapsedS: NaN, msgsPerSec: NaN,
-    cpuS: NaN, cpuSPerMillion: NaN, peakRssKiB: NaN, rssAnonKiB: NaN, senderMs: NaN, verify: null, stderr: []
-  }
   const dir = join(tmp, `${daemon}-${scenario.id}-${run}`)
   mkdirSync(dir)
   const port = await freePort()
   const input: Input = { transport: scenario.transport, framing: scenario.framing, cert: scenario.cert }
   const started = startDaemon(daemon, dir, port, input, SETUP)
-  const { child, outFile } = started
-  result.command = started.command
-  result.stderr = collectStderr(child)
-  let sender: Awaited<ReturnType<typeof startSender>> | null = null
-  try {
-    await waitAccepting(port, scenario.transport, child, daemon)
-    await sleep(300) // let start-up lines (stele logs one to *.*) reach the file before the base size is taken
-    sender = await startSender(load.path, port, scenario.transport, scenario.connections)
-    result.tls = sender.tls
-    const pid = child.pid!
-    const cpu0 = cpuSeconds(pid)
-    const base = fileSize(outFile)
-    const t0 = performance.now()
-    sender.go()
-    const timing = await waitForFile(outFile, base, load, t0, STALL_MS, RUN_LIMIT_MS)
-    const cpu1 = cpuSeconds(pid)
-    result.peakRssKiB = peakRssKiB(pid)
-    result.rssAnonKiB = rssAnonKiB(pid)
-    result.complete = timing.complete
-    result.elapsedS = timing.elapsedMs / 1000
-    result.cpuS = cpu1 - cpu0
-    result.cpuSPerMillion = result.cpuS / (load.count / 1e6)
-    if (timing.problem !== null) result.error = timing.problem
-    result.senderMs = (await withTimeout(sender.done, 30_000, 'sender')).ms
-  } catch (err) {
-    result.error = (err as Error).message
-  } finally {
-    if (sender !== null && !exited(sender.child)) { sender.child.kill('SIGTERM'); await waitExit(sender.child, 5000) }
-    await stop(child)
-  }
-  if (existsSync(outFile)) {
-    result.verify = verifyFile(outFile, load)
-    result.msgsPerSec = (result.complete ? load.count : result.verify.benchLines) / result.elapsedS
-  }
+  const stderr = collectStderr(started.child)
+  const m = await measureStreamRun({
+    child: started.child, outFile: started.outFile, port, what: daemon, transport: scenario.transport,
+    connections: scenario.connections, load: scenario.load, stallMs: STALL_MS, limitMs: RUN_LIMIT_MS
+  })
+  const { fileBytes: _fileBytes, ...measured } = m
+  const result: StreamRun = { scenario: scenario.id, daemon, run, command: started.command, ...measured, stderr }
   rmSync(dir, { recursive: true, force: true })
   return result
 }

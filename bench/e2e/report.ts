@@ -4,33 +4,19 @@
 
 import type { Framing, LoadFile } from './load.js'
 import type { BenchCert, TlsSession } from './tls.js'
+import type { StreamMeasurement } from './stream-run.js'
 
 export type DaemonName = 'stele' | 'rsyslog'
 export type Transport = 'tcp' | 'tls'
 
-export interface RunResult {
+export interface RunResult extends Omit<StreamMeasurement, 'rssAnonKiB'> {
   daemon: DaemonName
   transport: Transport
   /** Framing of the load on the wire: 'lf' over TCP, 'octet-counting' over TLS. */
   framing: Framing
   run: number
-  /** TLS: what the sender negotiated with the daemon. */
-  tls: TlsSession | null
   /** The daemon's command line. */
   command: string
-  /** Set when the run could not be measured (daemon did not start, ...). */
-  error: string | null
-  /** Every line reached the file before the clock stopped. */
-  complete: boolean
-  elapsedS: number
-  msgsPerSec: number
-  cpuS: number
-  cpuSPerMillion: number
-  peakRssKiB: number
-  /** Sender: ms from 'go' to the last byte handed to the kernel (the daemon's backpressure shows here). */
-  senderMs: number
-  fileBytes: number
-  verify: Verification | null
   /** The first lines the daemon wrote to stderr. */
   stderr: string[]
 }

@@ -35,17 +35,16 @@
 // --stele-option KEY=VALUE (repeatable; a global option added to stele's config, e.g. parse_threads=0).
 
 import os from 'node:os'
-import net from 'node:net'
-import tls from 'node:tls'
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { MAX_LINE_BYTES, MIN_LINE_BYTES, LINES_PER_SECOND, writeLoad, writeOctetCountedLoad, type LoadFile } from './load.js'
-import { POLL_MS, SAMPLE_EVERY, verifyFile, waitForFile } from './matrix-verify.js'
-import { CLK_TCK, SEND_CHUNK_BYTES, collectStderr, cpuSeconds, exited, fileSize, freePort, live, peakRssKiB, sleep, startSender, stop, track, waitAccepting, waitExit, withTimeout, type Sender } from './matrix-proc.js'
-import { makeBenchCert, type BenchCert, type TlsSession } from './tls.js'
+import { POLL_MS, SAMPLE_EVERY } from './matrix-verify.js'
+import { measureNullSink, measureStreamRun } from './stream-run.js'
+import { CLK_TCK, SEND_CHUNK_BYTES, collectStderr, freePort, live, track } from './matrix-proc.js'
+import { makeBenchCert, type BenchCert } from './tls.js'
 import { mps, printText, ratios, sideBySide, summarise, type DaemonName, type Machine, type NullSinkResult, type RunResult, type Transport } from './report.js'
 
 const { values: args } = parseArgs({
@@ -92,44 +91,11 @@ interface Scenario {
 
 // --- the null sink: how fast is the sender alone? -----------------------------------------
 
-/**
- * The sender alone, into a server in this process that discards what it reads (over TLS it
- * decrypts first, on its own core: the sender and the sink each have one of the two).
- */
-async function measureNullSink (scenario: Scenario): Promise<NullSinkResult> {
+/** The sender alone into a null sink (stream-run.ts). */
+async function measureScenarioNullSink (scenario: Scenario): Promise<NullSinkResult> {
   const { load, transport, cert } = scenario
-  let received = 0
-  let t0 = 0
-  let finished: () => void = () => {}
-  const all = new Promise<void>((resolve) => { finished = resolve })
-  let end = 0
-  const onConnection = (socket: net.Socket): void => {
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.length
-      if (received >= load.wireBytes && end === 0) { end = performance.now(); finished() }
-    })
-    socket.on('error', () => {})
-  }
-  const server = cert === null
-    ? net.createServer(onConnection)
-    : tls.createServer({ cert: readFileSync(cert.cert), key: readFileSync(cert.key), minVersion: 'TLSv1.2' }, onConnection)
-  server.on('error', () => {}) // a failed handshake on the sink shows as the sender's error
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as net.AddressInfo).port
-  let session: TlsSession | null = null
-  try {
-    const sender = await startSender(scenario.load.path, port, scenario.transport, 1)
-    session = sender.tls
-    t0 = performance.now()
-    sender.go()
-    await withTimeout(all, RUN_LIMIT_MS, 'null sink')
-    await withTimeout(sender.done, 30_000, 'sender')
-    await waitExit(sender.child, 5000)
-  } finally {
-    server.close()
-  }
-  const seconds = (end - t0) / 1000
-  return { transport, framing: load.framing, tls: session, seconds, msgsPerSec: load.count / seconds, bytesPerSec: load.wireBytes / seconds }
+  const m = await measureNullSink(load, transport, 1, cert, RUN_LIMIT_MS)
+  return { transport, framing: load.framing, ...m }
 }
 
 // --- the daemons ---------------------------------------------------------------------------
@@ -198,50 +164,16 @@ function startRsyslog (dir: string, port: number, scenario: Scenario): Started {
 
 async function runOne (daemon: DaemonName, scenario: Scenario, run: number, tmp: string): Promise<RunResult> {
   const { load, transport } = scenario
-  const result: RunResult = {
-    daemon, transport, framing: load.framing, run, tls: null, command: '', error: null, complete: false, elapsedS: NaN, msgsPerSec: NaN, cpuS: NaN, cpuSPerMillion: NaN,
-    peakRssKiB: NaN, senderMs: NaN, fileBytes: 0, verify: null, stderr: []
-  }
   const dir = join(tmp, `${daemon}-${transport}-${run}`)
   mkdirSync(dir)
   const port = await freePort()
   const started = daemon === 'stele' ? startStele(dir, port, scenario) : startRsyslog(dir, port, scenario)
-  const { child, outFile } = started
-  result.command = started.command
-  result.stderr = collectStderr(child)
-  let sender: Sender | null = null
-  try {
-    await waitAccepting(port, transport, child, daemon)
-    await sleep(300) // let start-up lines (stele logs one to *.*) reach the file before the base size is taken
-    sender = await startSender(scenario.load.path, port, scenario.transport, 1)
-    result.tls = sender.tls
-    const pid = child.pid!
-    const cpu0 = cpuSeconds(pid)
-    const base = fileSize(outFile)
-    const t0 = performance.now()
-    sender.go()
-    const timing = await waitForFile(outFile, base, load, t0, STALL_MS, RUN_LIMIT_MS)
-    const cpu1 = cpuSeconds(pid)
-    result.peakRssKiB = peakRssKiB(pid)
-    result.complete = timing.complete
-    result.elapsedS = timing.elapsedMs / 1000
-    result.cpuS = cpu1 - cpu0
-    result.cpuSPerMillion = result.cpuS / (load.count / 1e6)
-    if (timing.problem !== null) result.error = timing.problem
-    const sent = await withTimeout(sender.done, 30_000, 'sender')
-    result.senderMs = sent.ms
-  } catch (err) {
-    result.error = (err as Error).message
-  } finally {
-    if (sender !== null && !exited(sender.child)) { sender.child.kill('SIGTERM'); await waitExit(sender.child, 5000) }
-    await stop(child)
-  }
-  if (existsSync(outFile)) {
-    result.fileBytes = fileSize(outFile)
-    result.verify = verifyFile(outFile, load)
-    const lines = result.verify.benchLines
-    result.msgsPerSec = (result.complete ? load.count : lines) / result.elapsedS
-  }
+  const stderr = collectStderr(started.child)
+  const m = await measureStreamRun({
+    child: started.child, outFile: started.outFile, port, what: daemon, transport, connections: 1, load, stallMs: STALL_MS, limitMs: RUN_LIMIT_MS
+  })
+  const { rssAnonKiB: _rssAnonKiB, ...measured } = m
+  const result: RunResult = { daemon, transport, framing: load.framing, run, command: started.command, ...measured, stderr }
   rmSync(dir, { recursive: true, force: true })
   return result
 }
@@ -287,7 +219,7 @@ async function main (): Promise<number> {
       : { transport, load: await writeOctetCountedLoad(lf, join(tmp, 'load-octet-counted.txt')), cert })
   }
   const nullSinks: NullSinkResult[] = []
-  for (const scenario of scenarios) nullSinks.push(await measureNullSink(scenario))
+  for (const scenario of scenarios) nullSinks.push(await measureScenarioNullSink(scenario))
 
   // Run k: every scenario, each with both daemons (rsyslog first in odd runs, stele first in
   // even ones), so that TCP and TLS see the same spell of machine load.
