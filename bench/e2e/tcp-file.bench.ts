@@ -1,7 +1,8 @@
-// `npm run bench`: end to end, TCP -> daemon -> file and TLS -> daemon -> file. COUNT (default
-// 2,000,000) RFC 3164 lines of about 200 bytes go over ONE connection into stele (`stele run -f
-// CONF`, `*.* -FILE`, iso format) and, in the same run, into rsyslog (Debian's rsyslogd in the
-// foreground with a config of its own: imtcp -> omfile with an iso-like template). For each
+// `npm run bench:tcp-file`: end to end, TCP -> daemon -> file and TLS -> daemon -> file. COUNT
+// (default 2,000,000) RFC 3164 lines of about 200 bytes go over ONE connection into stele (`stele
+// run -f CONF`, `*.* -FILE`, iso format) and, in the same run, into rsyslog (Debian's rsyslogd in
+// the foreground: imtcp -> omfile with an iso-like template), each with the matrix's config
+// (bench/e2e/matrix-daemons.ts) and timed as the matrix times a run (bench/e2e/stream-run.ts). For each
 // daemon it prints messages/s (all lines in the file), CPU seconds (per million messages too) and
 // peak RSS, then the ratio stele / rsyslog, which the issue sets at >= 1.0.
 //
@@ -35,15 +36,15 @@
 // --stele-option KEY=VALUE (repeatable; a global option added to stele's config, e.g. parse_threads=0).
 
 import os from 'node:os'
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { MAX_LINE_BYTES, MIN_LINE_BYTES, LINES_PER_SECOND, writeLoad, writeOctetCountedLoad, type LoadFile } from './load.js'
 import { POLL_MS, SAMPLE_EVERY } from './matrix-verify.js'
 import { measureNullSink, measureStreamRun } from './stream-run.js'
-import { CLK_TCK, SEND_CHUNK_BYTES, collectStderr, freePort, live, track } from './matrix-proc.js'
+import { CLK_TCK, SEND_CHUNK_BYTES, collectStderr, freePort, live } from './matrix-proc.js'
+import { rsyslogVersion, startDaemon, type DaemonSetup } from './matrix-daemons.js'
 import { makeBenchCert, type BenchCert } from './tls.js'
 import { mps, printText, ratios, sideBySide, summarise, type DaemonName, type Machine, type NullSinkResult, type RunResult, type Transport } from './report.js'
 
@@ -98,67 +99,9 @@ async function measureScenarioNullSink (scenario: Scenario): Promise<NullSinkRes
   return { transport, framing: load.framing, ...m }
 }
 
-// --- the daemons ---------------------------------------------------------------------------
+// --- the daemons: the matrix's equivalent configs (bench/e2e/matrix-daemons.ts) -------------
 
-interface Started { child: ChildProcess, outFile: string, command: string }
-
-/** stele's listen line: plain TCP, or TLS without client authentication (no ca=: clients are not asked for a certificate). */
-function steleListen (port: number, cert: BenchCert | null): string {
-  return cert === null ? `listen tcp://127.0.0.1:${port}` : `listen tls://127.0.0.1:${port} cert=${cert.cert} key=${cert.key}`
-}
-
-function startStele (dir: string, port: number, scenario: Scenario): Started {
-  const outFile = join(dir, 'stele.log')
-  const conf = join(dir, 'stele.conf')
-  writeFileSync(conf, [
-    `# stele e2e bench (bench/e2e/tcp-file.bench.ts): ${scenario.transport.toUpperCase()} -> file, iso format (the default)`,
-    steleListen(port, scenario.cert),
-    'repeat_suppression=off',
-    'mark_interval=0',
-    `control_socket=${join(dir, 'stele.ctl')}`,
-    ...STELE_OPTIONS,
-    `*.* -${outFile}`,
-    ''
-  ].join('\n'))
-  const argv = [...STELE_NODE_ARGS, STELE_JS, 'run', '-f', conf]
-  const child = track(spawn(process.execPath, argv, { cwd: dir, env: { ...process.env, TZ: 'UTC' }, stdio: ['ignore', 'ignore', 'pipe'] }))
-  return { child, outFile, command: `node ${argv.join(' ')}` }
-}
-
-function rsyslogConf (dir: string, port: number, outFile: string, cert: BenchCert | null): string {
-  // TLS: the openssl stream driver in mode 1 (TLS only) with authMode anon (no client
-  // certificates asked for, as stele's listener without ca=); its certificate and key are the
-  // global netstream driver defaults.
-  const global = cert === null
-    ? `global(workDirectory="${dir}" maxMessageSize="64k")`
-    : `global(workDirectory="${dir}" maxMessageSize="64k" DefaultNetstreamDriverCertFile="${cert.cert}" DefaultNetstreamDriverKeyFile="${cert.key}")`
-  const tlsParams = cert === null ? '' : ' StreamDriver.Name="ossl" StreamDriver.Mode="1" StreamDriver.AuthMode="anon"'
-  return [
-    `# stele e2e bench (bench/e2e/tcp-file.bench.ts): imtcp${cert === null ? '' : ' over TLS (ossl, anon)'} -> omfile and nothing else`,
-    '# (no imuxsock, no imklog, no /etc/rsyslog.conf). omfile defaults: buffered, flushed at the',
-    '# end of each batch, no fsync (as stele\'s "-/path"). The template is stele\'s iso line',
-    '# except the timestamp: "2026-11-22T10:00:00+00:00" where stele writes "...T10:00:00.000Z".',
-    '# rsyslogd\'s own messages go to a file of their own instead of stderr.',
-    global,
-    'module(load="imtcp")',
-    'template(name="iso" type="string" string="%timereported:::date-rfc3339% %hostname% %syslogtag%%msg:::sp-if-no-1st-sp%%msg:::drop-last-lf%\\n")',
-    'ruleset(name="bench") {',
-    `  action(type="omfile" file="${outFile}" template="iso")`,
-    '}',
-    `input(type="imtcp" port="${port}" address="127.0.0.1" ruleset="bench"${tlsParams})`,
-    `*.* action(type="omfile" file="${join(dir, 'rsyslogd.log')}")`,
-    ''
-  ].join('\n')
-}
-
-function startRsyslog (dir: string, port: number, scenario: Scenario): Started {
-  const outFile = join(dir, 'rsyslog.log')
-  const conf = join(dir, 'rsyslog.conf')
-  writeFileSync(conf, rsyslogConf(dir, port, outFile, scenario.cert))
-  const argv = ['-n', '-f', conf, '-i', join(dir, 'rsyslog.pid')]
-  const child = track(spawn(RSYSLOGD, argv, { cwd: dir, env: { ...process.env, TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'pipe'] }))
-  return { child, outFile, command: `${RSYSLOGD} ${argv.join(' ')}` }
-}
+const SETUP: DaemonSetup = { steleJs: STELE_JS, steleNodeArgs: STELE_NODE_ARGS, steleOptions: STELE_OPTIONS, rsyslogd: RSYSLOGD, syslogNgRoot: '' }
 
 // --- one run -------------------------------------------------------------------------------
 
@@ -167,7 +110,7 @@ async function runOne (daemon: DaemonName, scenario: Scenario, run: number, tmp:
   const dir = join(tmp, `${daemon}-${transport}-${run}`)
   mkdirSync(dir)
   const port = await freePort()
-  const started = daemon === 'stele' ? startStele(dir, port, scenario) : startRsyslog(dir, port, scenario)
+  const started = startDaemon(daemon, dir, port, { transport, framing: load.framing, cert: scenario.cert }, SETUP)
   const stderr = collectStderr(started.child)
   const m = await measureStreamRun({
     child: started.child, outFile: started.outFile, port, what: daemon, transport, connections: 1, load, stallMs: STALL_MS, limitMs: RUN_LIMIT_MS
@@ -176,14 +119,6 @@ async function runOne (daemon: DaemonName, scenario: Scenario, run: number, tmp:
   const result: RunResult = { daemon, transport, framing: load.framing, run, command: started.command, ...measured, stderr }
   rmSync(dir, { recursive: true, force: true })
   return result
-}
-
-function rsyslogVersion (): string {
-  try {
-    return execFileSync(RSYSLOGD, ['-v'], { encoding: 'utf8' }).split('\n')[0]!.replace(/\s+/g, ' ').replace(/ compiled with:$/, '').trim()
-  } catch (err) {
-    return `rsyslogd not runnable (${(err as Error).message})`
-  }
 }
 
 // --- main ----------------------------------------------------------------------------------
@@ -206,7 +141,7 @@ async function main (): Promise<number> {
     cores: cpus.length,
     node: process.version,
     platform: `${os.platform()} ${os.arch()}`,
-    rsyslog: rsyslogVersion(),
+    rsyslog: rsyslogVersion(SETUP) ?? `${RSYSLOGD} not runnable`,
     clkTck: CLK_TCK,
     loadAverage: Number(os.loadavg()[0]!.toFixed(2))
   }
