@@ -18,18 +18,9 @@
 import net from 'node:net'
 import tls from 'node:tls'
 import { readFile } from 'node:fs/promises'
+import { fail, send } from './child-ipc.js'
 
 interface GoMessage { type: 'go' }
-
-function send (message: object): void {
-  process.send?.(message)
-}
-
-function fail (err: Error): void {
-  send({ type: 'error', message: err.message })
-  process.exitCode = 1
-  setTimeout(() => process.exit(1), 100).unref()
-}
 
 /** Resolves once the connection is up (for TLS: the handshake is done). */
 async function connect (port: number, transport: string): Promise<net.Socket> {

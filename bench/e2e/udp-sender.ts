@@ -15,18 +15,9 @@
 import dgram from 'node:dgram'
 import { open } from 'node:fs/promises'
 import { MAX_LINE_BYTES } from './load.js'
+import { fail, send } from './child-ipc.js'
 
 const BURST = 64
-
-function send (message: object): void {
-  process.send?.(message)
-}
-
-function fail (err: Error): void {
-  send({ type: 'error', message: err.message })
-  process.exitCode = 1
-  setTimeout(() => process.exit(1), 100).unref()
-}
 
 function splitLines (data: Buffer, count: number): Buffer[] {
   const lines: Buffer[] = []
