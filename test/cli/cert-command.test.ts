@@ -7,7 +7,7 @@
 
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -15,17 +15,9 @@ import { join } from 'node:path'
 import tls from 'node:tls'
 import { fileStem } from '../../src/cli/cert-command.js'
 import { requireProgram, run, STELE } from '../daemon/harness.js'
+import { haveOpenssl } from '../interop/certs.js'
 
-function hasOpenssl (): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
-const skip = requireProgram(hasOpenssl(), 'openssl', 'openssl')
+const skip = requireProgram(haveOpenssl, 'openssl', 'openssl')
 
 async function stele (args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
   return await run(process.execPath, [STELE, 'cert', ...args])

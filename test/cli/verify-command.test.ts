@@ -5,23 +5,14 @@
 
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { requireProgram, run, STELE } from '../daemon/harness.js'
+import { haveOpenssl } from '../interop/certs.js'
 import { dsaIdentity, netbsdSignedLog, SEED_STDERR_STATUS, SEED_STDOUT, seedLog, seedMessages } from '../sign/netbsd-fixture.js'
 
-function hasOpenssl (): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
-const skip = requireProgram(hasOpenssl(), 'openssl', 'openssl')
+const skip = requireProgram(haveOpenssl, 'openssl', 'openssl')
 
 async function tempDir (t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'stele-verify-'))
