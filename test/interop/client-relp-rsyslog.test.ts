@@ -7,24 +7,18 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
-import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger } from '../../src/client/index.js'
 import { readLines, requireProgram, waitFor } from '../daemon/harness.js'
 import { freePort } from './free-port.js'
+import { haveRelpModules, haveRsyslog, Rsyslog } from './rsyslog.js'
 
-const RSYSLOGD = ['/usr/sbin/rsyslogd', '/sbin/rsyslogd'].find((p) => existsSync(p)) ?? 'rsyslogd'
-const haveRsyslog = spawnSync(RSYSLOGD, ['-v']).status === 0
-const haveImrelp = ['/usr/lib/x86_64-linux-gnu/rsyslog/imrelp.so', '/usr/lib/aarch64-linux-gnu/rsyslog/imrelp.so', '/usr/lib/rsyslog/imrelp.so'].some((p) => existsSync(p))
 const WINDOW = 128
 const TOTAL = 10000
 
-test('client relp rsyslog: imrelp receives every record, rsyslogd killed -9 mid-stream and restarted; duplicates bounded by the window', { skip: requireProgram(haveRsyslog, 'rsyslogd', 'rsyslog') ?? requireProgram(haveImrelp, 'rsyslog\'s imrelp', 'rsyslog-relp'), timeout: 120000 }, async (t) => {
+test('client relp rsyslog: imrelp receives every record, rsyslogd killed -9 mid-stream and restarted; duplicates bounded by the window', { skip: requireProgram(haveRsyslog, 'rsyslogd', 'rsyslog') ?? requireProgram(haveRelpModules, 'rsyslog\'s imrelp', 'rsyslog-relp'), timeout: 120000 }, async (t) => {
   const work = await mkdtemp(join(tmpdir(), 'stele-client-relp-'))
   t.after(async () => { await rm(work, { recursive: true, force: true }) })
   await mkdir(join(work, 'spool'))
@@ -40,27 +34,9 @@ ruleset(name="fromClient" queue.type="Direct") {
 }
 input(type="imrelp" address="127.0.0.1" port="${port}" ruleset="fromClient")
 `)
-  let rsyslog: ChildProcess | null = null
-  let output = ''
-  const start = async (): Promise<void> => {
-    const child = spawn(RSYSLOGD, ['-n', '-f', conf, '-i', join(work, 'rsyslogd.pid')], { stdio: ['ignore', 'pipe', 'pipe'] })
-    rsyslog = child
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => { output += c })
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => { output += c })
-    await waitFor(async () => await new Promise<boolean>((resolve) => {
-      if (child.exitCode !== null) { resolve(false); return }
-      const probe = net.connect(port, '127.0.0.1', () => { probe.destroy(); resolve(true) })
-      probe.on('error', () => resolve(false))
-    }), () => `rsyslogd listening:\n${output}`)
-  }
-  const kill = async (signal: NodeJS.Signals): Promise<void> => {
-    const child = rsyslog
-    if (child === null || child.exitCode !== null || child.signalCode !== null) return
-    child.kill(signal)
-    await once(child, 'exit')
-  }
-  t.after(async () => { await kill('SIGTERM') })
-  await start()
+  const rsyslog = new Rsyslog(work, conf, port)
+  t.after(async () => { await rsyslog.kill('SIGTERM') })
+  await rsyslog.start()
 
   const logger = createLogger({ transport: 'relp', port, appName: 'relpclient', reconnect: { minDelayMs: 20, maxDelayMs: 500 } })
   t.after(async () => { await logger.close(1000) })
@@ -81,13 +57,13 @@ input(type="imrelp" address="127.0.0.1" port="${port}" ruleset="fromClient")
   })()
   await waitFor(async () => (await count()).size >= TOTAL / 3, 'a third at rsyslog', 60000)
   const loggedAtKill = next
-  await kill('SIGKILL')
-  await start()
+  await rsyslog.kill('SIGKILL')
+  await rsyslog.start()
   await producer
   assert.ok(loggedAtKill < TOTAL, 'killed while the app was logging')
   assert.deepEqual(await logger.flush(60000), { ok: true, pending: 0 })
   let seen = new Map<number, number>()
-  await waitFor(async () => (seen = await count()).size >= TOTAL, () => `${TOTAL} at rsyslog, have ${seen.size}\n${output}`)
+  await waitFor(async () => (seen = await count()).size >= TOTAL, () => `${TOTAL} at rsyslog, have ${seen.size}\n${rsyslog.output}`)
   let duplicates = 0
   for (const c of seen.values()) duplicates += c - 1
   t.diagnostic(`rsyslogd killed with ${loggedAtKill} of ${TOTAL} logged; duplicates ${duplicates}`)

@@ -6,9 +6,8 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
@@ -16,9 +15,8 @@ import { join } from 'node:path'
 import { createLogger } from '../../src/client/index.js'
 import { readLines, requireProgram, waitFor } from '../daemon/harness.js'
 import { freePort } from './free-port.js'
+import { haveRsyslog, RSYSLOGD } from './rsyslog.js'
 
-const RSYSLOGD = ['/usr/sbin/rsyslogd', '/sbin/rsyslogd'].find((p) => existsSync(p)) ?? 'rsyslogd'
-const haveRsyslog = spawnSync(RSYSLOGD, ['-v']).status === 0
 
 test('client rsyslog: tcp and udp records parsed by rsyslog with every field intact', { skip: requireProgram(haveRsyslog, 'rsyslogd', 'rsyslog'), timeout: 60000 }, async (t) => {
   const work = await mkdtemp(join(tmpdir(), 'stele-client-rsyslog-'))

@@ -15,54 +15,20 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync } from 'node:fs'
-import { mkdir, rm, writeFile } from 'node:fs/promises'
-import net from 'node:net'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { requireProgram, run, startDaemon, STELE, waitFor, type RunningDaemon } from '../daemon/harness.js'
 import { arrivals, type Arrivals } from '../daemon/relp-helpers.js'
 import { freePort } from './free-port.js'
+import { haveRelpModules, haveRsyslog, Rsyslog } from './rsyslog.js'
 
-const RSYSLOGD = ['/usr/sbin/rsyslogd', '/sbin/rsyslogd'].find((p) => existsSync(p)) ?? 'rsyslogd'
-const haveRsyslog = spawnSync(RSYSLOGD, ['-v']).status === 0
-const RELP_MODULES = ['/usr/lib/x86_64-linux-gnu/rsyslog/imrelp.so', '/usr/lib/aarch64-linux-gnu/rsyslog/imrelp.so', '/usr/lib/rsyslog/imrelp.so'].some((p) => existsSync(p))
 const COUNT = 100_000
 const WINDOW = 128
 const KILLS = 2
 
 function skipReason (): string | undefined {
-  return requireProgram(haveRsyslog, 'rsyslogd', 'rsyslog') ?? requireProgram(RELP_MODULES, 'rsyslog\'s RELP modules (imrelp, omrelp)', 'rsyslog-relp')
-}
-
-/** rsyslogd -n with `conf`; resolves once `probePort` accepts a connection. */
-class Rsyslog {
-  child: ChildProcess | null = null
-  output = ''
-  constructor (readonly work: string, readonly conf: string, readonly probePort: number) {}
-
-  async start (): Promise<void> {
-    const pid = join(this.work, 'rsyslogd.pid')
-    await rm(pid, { force: true })
-    const child = spawn(RSYSLOGD, ['-n', '-f', this.conf, '-i', pid], { stdio: ['ignore', 'pipe', 'pipe'] })
-    this.child = child
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { this.output += chunk })
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { this.output += chunk })
-    // rsyslogd has no "ready" line; its input accepting a connection is the event.
-    await waitFor(async () => await new Promise<boolean>((resolve) => {
-      if (child.exitCode !== null) { resolve(false); return }
-      const probe = net.connect(this.probePort, '127.0.0.1', () => { probe.destroy(); resolve(true) })
-      probe.on('error', () => resolve(false))
-    }), () => `rsyslogd listening on ${this.probePort}:\n${this.output}`)
-  }
-
-  async kill (signal: NodeJS.Signals): Promise<void> {
-    const child = this.child
-    if (child === null || child.exitCode !== null || child.signalCode !== null) return
-    child.kill(signal)
-    await once(child, 'exit')
-  }
+  return requireProgram(haveRsyslog, 'rsyslogd', 'rsyslog') ?? requireProgram(haveRelpModules, 'rsyslog\'s RELP modules (imrelp, omrelp)', 'rsyslog-relp')
 }
 
 /** Waits for `fraction` of the messages, kills the receiver, starts it again. */

@@ -13,7 +13,7 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
@@ -22,9 +22,8 @@ import { join } from 'node:path'
 import { readLines, requireProgram, run, startDaemon, STELE, waitFor } from '../daemon/harness.js'
 import { requireOpenssl, TestCa } from './certs.js'
 import { freePort } from './free-port.js'
+import { haveRsyslog, RSYSLOGD } from './rsyslog.js'
 
-const RSYSLOGD = ['/usr/sbin/rsyslogd', '/sbin/rsyslogd'].find((p) => existsSync(p)) ?? 'rsyslogd'
-const haveRsyslog = spawnSync(RSYSLOGD, ['-v']).status === 0
 const OSSL = ['/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_ossl.so', '/usr/lib/aarch64-linux-gnu/rsyslog/lmnsd_ossl.so', '/usr/lib/rsyslog/lmnsd_ossl.so'].some((p) => existsSync(p))
 
 function skipReason (): string | undefined {
