@@ -46,15 +46,12 @@ import { createFormatter, type Formatter } from '../message/format.js'
 import type { SyslogMessage } from '../message/model.js'
 import { countDropped, messages, newCounters, settleWithin } from './accounting.js'
 import { tcpConnector, type StreamConnector } from './forward-tcp.js'
-import { hostPort, numberOption } from './forward-options.js'
+import { hostPort } from './forward-options.js'
 import { ForwardQueue } from './forward-queue.js'
 import type { RecordQueue } from './record-queue.js'
-import { StreamLink } from './stream-link.js'
+import { linkSettings, StreamLink, type LinkTimings } from './stream-link.js'
 
-export interface RelpForwardOptions {
-  retryMinMs?: number
-  retryMaxMs?: number
-  connectTimeoutMs?: number
+export interface RelpForwardOptions extends LinkTimings {
   stopGraceMs?: number
   /** The queue (default: createRecordQueue(action), as the action's queue= options say). */
   queue?: RecordQueue
@@ -143,23 +140,14 @@ export class RelpForward implements Output {
     this.#window = action.window ?? DEFAULT_RELP_WINDOW
     this.#stopGraceMs = options.stopGraceMs ?? 5000
     this.counters.resent = 0
-    let stallMs = 30_000
-    try {
-      stallMs = numberOption(action.options, 'stall_timeout', 30, 86_400) * 1000
-    } catch (err) {
-      this.#optionError = err as Error
-    }
+    const { settings, error } = linkSettings(action, options)
+    if (error !== null) this.#optionError = error
     this.#link = new StreamLink({
-      host: action.host,
-      port: action.port,
+      ...settings,
       name: this.name,
       connector: this.#connector,
       log: ctx.log,
       counters: this.counters,
-      retryMinMs: options.retryMinMs ?? 1000,
-      retryMaxMs: options.retryMaxMs ?? 60_000,
-      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-      stallMs,
       backlogNote: () => `keeping up to ${this.#queue.maxBytes} bytes${this.#queue.persistent ? ' in its disk queue' : ''}`
     }, {
       attach: (socket) => { this.#attach(socket) },

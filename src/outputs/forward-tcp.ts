@@ -31,17 +31,13 @@ import { ByteWriter } from '../message/byte-writer.js'
 import { createFormatter, type Formatter } from '../message/format.js'
 import type { SyslogMessage } from '../message/model.js'
 import { countDropped, errorCode, newCounters, settleWithin } from './accounting.js'
-import { hostPort, numberOption } from './forward-options.js'
+import { hostPort } from './forward-options.js'
 import { ForwardQueue } from './forward-queue.js'
 import type { RecordQueue } from './record-queue.js'
-import { StreamLink } from './stream-link.js'
+import { linkSettings, StreamLink, type LinkTimings } from './stream-link.js'
 
-export interface TcpForwardOptions {
-  /** Reconnect back-off. Default 1 s -> 60 s. */
-  retryMinMs?: number
-  retryMaxMs?: number
-  /** A connection attempt is given up after this long. Default 10 s. */
-  connectTimeoutMs?: number
+/** Timings: reconnect back-off (default 1 s -> 60 s) and connect timeout (default 10 s). */
+export interface TcpForwardOptions extends LinkTimings {
   /** stop() waits this long for the buffer to be sent, then drops the rest. Default 5 s. */
   stopGraceMs?: number
   /** The queue (default: createRecordQueue(action), as the action's queue= options say). */
@@ -117,24 +113,15 @@ export class TcpForward implements Output {
       connected: () => this.#link.ready,
       kick: () => { this.#kick() }
     }, { queue: options.queue })
-    let stallMs = 30_000
-    try {
-      stallMs = numberOption(action.options, 'stall_timeout', 30, 86_400) * 1000
-    } catch (err) {
-      this.#optionError = err as Error
-    }
+    const { settings, error } = linkSettings(action, options)
+    if (error !== null) this.#optionError = error
     this.#stopGraceMs = options.stopGraceMs ?? 5000
     this.#link = new StreamLink({
-      host: action.host,
-      port: action.port,
+      ...settings,
       name: this.name,
       connector: this.#connector,
       log: ctx.log,
       counters: this.counters,
-      retryMinMs: options.retryMinMs ?? 1000,
-      retryMaxMs: options.retryMaxMs ?? 60_000,
-      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-      stallMs,
       backlogNote: () => `buffering up to ${this.#queue.maxBytes} bytes`
     }, {
       // Read and discard anything the server sends, so that its FIN is seen.

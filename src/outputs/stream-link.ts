@@ -13,8 +13,10 @@
 //   later), logged, counted, and made again.
 
 import type { Socket } from 'node:net'
+import type { ForwardAction } from '../config/schema.js'
 import type { DaemonLog, OutputCounters } from '../daemon/component.js'
 import { Backoff } from './backoff.js'
+import { numberOption } from './forward-options.js'
 import type { StreamConnector } from './forward-tcp.js'
 
 /** How long a graceful close (TLS close_notify) may take before the socket is destroyed. */
@@ -46,6 +48,39 @@ export interface StreamLinkOptions {
   stallMs: number
   /** "buffering up to N bytes", for the "cannot connect" line. */
   backlogNote: () => string
+}
+
+/** The timings a forward's owner may set (tests shorten them); the defaults are the daemon's. */
+export interface LinkTimings {
+  retryMinMs?: number
+  retryMaxMs?: number
+  connectTimeoutMs?: number
+}
+
+type LinkSettings = Pick<StreamLinkOptions, 'host' | 'port' | 'retryMinMs' | 'retryMaxMs' | 'connectTimeoutMs' | 'stallMs'>
+
+/**
+ * Where and how patiently a stream forward connects: the action's host, port and stall_timeout=
+ * (30 s by default), with `timings` or the defaults (1 s -> 60 s back-off, 10 s to connect). A bad
+ * stall_timeout= is returned as `error` for the forward to report at start(), with the default kept.
+ */
+export function linkSettings (action: ForwardAction, timings: LinkTimings): { settings: LinkSettings, error: Error | null } {
+  let stallMs = 30_000
+  let error: Error | null = null
+  try {
+    stallMs = numberOption(action.options, 'stall_timeout', 30, 86_400) * 1000
+  } catch (err) {
+    error = err as Error
+  }
+  const settings: LinkSettings = {
+    host: action.host,
+    port: action.port,
+    retryMinMs: timings.retryMinMs ?? 1000,
+    retryMaxMs: timings.retryMaxMs ?? 60_000,
+    connectTimeoutMs: timings.connectTimeoutMs ?? 10_000,
+    stallMs
+  }
+  return { settings, error }
 }
 
 export class StreamLink {
